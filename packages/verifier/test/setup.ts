@@ -1,0 +1,3 @@
+import { enableLinearRegexEngine } from '../src/regex/enable.js'
+
+enableLinearRegexEngine()
