@@ -1,3 +1,3 @@
-export * from './catalogue/index.js'
 export { canonicalJson } from './canonical-json.js'
+export * from './catalogue/index.js'
 export * from './result.js'

@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { type ParamSpec, jsonTypeOf, paramSchema } from './params.js'
+import { jsonTypeOf, type ParamSpec, paramSchema } from './params.js'
 import { type CrossRule, TYPE_DEFINITIONS, type TypeDefinition } from './types.js'
 
+export { type KeySegment, NUMERIC_STRING, type ParamSpec, parseKeyPath, splitName } from './params.js'
 export type { CrossRule, GlobCombination, TypeDefinition } from './types.js'
-export { NUMERIC_STRING, type KeySegment, type ParamSpec, parseKeyPath, splitName } from './params.js'
 
 const present = (params: Record<string, unknown>, key: string) => params[key] !== undefined
 
@@ -32,7 +32,8 @@ function crossRuleProblem(rule: CrossRule, params: Record<string, unknown>): str
       const [a, b] = rule.choices
       if (present(params, a) && present(params, b)) return `'${a}' and '${b}' are mutually exclusive`
       if (!present(params, a) && !present(params, b)) return `'${a}' or '${b}' is required`
-      if (present(params, b) && !present(params, rule.requiredWith)) return `'${rule.requiredWith}' is required with '${b}'`
+      if (present(params, b) && !present(params, rule.requiredWith))
+        return `'${rule.requiredWith}' is required with '${b}'`
       if (!present(params, b) && present(params, rule.requiredWith)) return `'${rule.requiredWith}' requires '${b}'`
       return undefined
     }

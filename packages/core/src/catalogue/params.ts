@@ -27,11 +27,13 @@ export interface ParamSpec {
   max?: number
 }
 
-const NAME_SEGMENT = /^[A-Za-z_$#@][A-Za-z0-9_$]*$/
+const NAME_SEGMENT = /^#?[\p{L}\p{Nl}_$][\p{L}\p{Nl}\p{Nd}\p{Mn}\p{Mc}\p{Pc}$]*[!?]?$/u
 
 /** Splits a code name (§2.6): `.`, `::`, `->` and PHP's `\` are separators. Returns undefined when malformed. */
 export function splitName(name: string): string[] | undefined {
-  const segments = name.split(/::|->|\\|\./)
+  // Decorators may be written with a leading `@` and C# attributes in brackets: `@login_required`, `[Authorize]`.
+  const bare = name.replace(/^@/, '').replace(/^\[(.*)\]$/, '$1')
+  const segments = bare.split(/::|->|\\|\./)
   if (segments.some((s) => !NAME_SEGMENT.test(s))) return undefined
   return segments
 }
@@ -120,7 +122,8 @@ export function paramSchema(key: string, spec: ParamSpec): z.ZodType {
       })
     case 'env_name':
       return nonEmptyString(key).refine((s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s), {
-        error: (iss) => `'${key}' must be an environment variable name [A-Za-z_][A-Za-z0-9_]* (got ${quote(iss.input)})`,
+        error: (iss) =>
+          `'${key}' must be an environment variable name [A-Za-z_][A-Za-z0-9_]* (got ${quote(iss.input)})`,
       })
     case 'regex_list':
       return z
@@ -136,15 +139,13 @@ export function paramSchema(key: string, spec: ParamSpec): z.ZodType {
         .min(spec.min ?? Number.MIN_SAFE_INTEGER, { error: msg(key, expectation) })
         .max(spec.max ?? Number.MAX_SAFE_INTEGER, { error: msg(key, expectation) })
     }
-    case 'numeric':
-    {
+    case 'numeric': {
       const error = msg(key, 'a number or numeric string')
       return z.union([z.number({ error }).finite({ error }), z.string({ error }).regex(NUMERIC_STRING, { error })], {
         error,
       })
     }
-    case 'command':
-    {
+    case 'command': {
       const error = msg(key, 'a string or a non-empty array of strings')
       return z.union([nonEmptyString(key), z.array(nonEmptyString(key), { error }).min(1, { error })], { error })
     }

@@ -180,10 +180,7 @@ const types: TypeDefinition[] = [
       value: { kind: 'numeric', description: 'right-hand side of the comparison' },
       match: { kind: 'enum', values: ['any', 'all'], default: 'any', description: 'how a list of candidates combines' },
     },
-    rules: [
-      { rule: 'one_of_with', choices: ['pattern', 'operator'], requiredWith: 'value' },
-      { rule: 'exclusive', keys: ['pattern', 'value'] },
-    ],
+    rules: [{ rule: 'one_of_with', choices: ['pattern', 'operator'], requiredWith: 'value' }],
     glob: 'none',
     example: { file: 'config/settings.yaml', key: 'session.max_age', operator: '<=', value: 3600 },
     tier2: tier2('Does this configured value satisfy the control?'),
@@ -326,7 +323,8 @@ const types: TypeDefinition[] = [
   {
     name: 'middleware_registered',
     claim: 'a middleware is registered',
-    description: 'The application registers the middleware (Express, Fastify, FastAPI, Django, ASP.NET, Spring, Rails, Go).',
+    description:
+      'The application registers the middleware (Express, Fastify, FastAPI, Django, ASP.NET, Spring, Rails, Go).',
     params: {
       ...fileOrGlob('where to look'),
       middleware: { kind: 'string', required: true, description: 'middleware name or package' },

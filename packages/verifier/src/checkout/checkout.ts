@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
-import { compileGlob } from './glob.js'
 import { GitIgnore } from './gitignore.js'
+import { compileGlob } from './glob.js'
 import { isUnreportablePath, normalizePath } from './paths.js'
 import { TextIndex } from './text.js'
 
@@ -260,7 +260,10 @@ export class Checkout {
     files.sort(compareUtf8)
     const bad = files.find(isUnreportablePath)
     if (bad) {
-      return { problem: 'error', message: `glob selected a path with a control character or backslash: ${JSON.stringify(bad)}` }
+      return {
+        problem: 'error',
+        message: `glob selected a path with a control character or backslash: ${JSON.stringify(bad)}`,
+      }
     }
     return { files }
   }

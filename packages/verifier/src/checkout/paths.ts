@@ -1,7 +1,6 @@
 /** Normalises a path param to a project-relative POSIX path (ASSERTIONS.md §2.1 rules 1–3). */
 export type PathCheck = { ok: true; rel: string } | { ok: false; message: string }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we refuse
 const CONTROL = /[\u0000-\u001f\u007f]/
 
 export function isAbsolutePath(p: string): boolean {

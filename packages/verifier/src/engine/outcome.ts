@@ -31,7 +31,11 @@ export interface EvalContext {
 export type Evaluator = (params: Record<string, unknown>, ctx: EvalContext) => Promise<Outcome>
 
 export const fail = (details: string, extra: Partial<Outcome> = {}): Outcome => ({ status: 'fail', details, ...extra })
-export const error = (details: string, extra: Partial<Outcome> = {}): Outcome => ({ status: 'error', details, ...extra })
+export const error = (details: string, extra: Partial<Outcome> = {}): Outcome => ({
+  status: 'error',
+  details,
+  ...extra,
+})
 export const pass = (details: string, extra: Partial<Outcome> = {}): Outcome => ({ status: 'pass', details, ...extra })
 
 /** The outcome for a file that could not be read: missing → fail, the rest → error. */

@@ -186,14 +186,16 @@ function foldClass(cls: string): string {
     if (a.ch !== undefined && dash?.text === '-' && b?.ch !== undefined) {
       const lo = a.ch.charCodeAt(0)
       const hi = b.ch.charCodeAt(0)
-      for (let c = lo; c <= hi && c - lo < 0x3000; c++) for (const v of caseVariants(String.fromCharCode(c))) extra.add(v)
+      for (let c = lo; c <= hi && c - lo < 0x3000; c++)
+        for (const v of caseVariants(String.fromCharCode(c))) extra.add(v)
       k += 2
     } else if (a.ch !== undefined) for (const v of caseVariants(a.ch)) extra.add(v)
   }
   return `[${negated ? '^' : ''}${body}${classOf([...extra])}]`
 }
 
-const JS_SPACE = '\\t\\n\\x0B\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}'
+const JS_SPACE =
+  '\\t\\n\\x0B\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}'
 
 /**
  * Translates an ECMAScript pattern into RE2 syntax with the same meaning, or returns undefined when that is not
@@ -294,7 +296,10 @@ export function compileUserRegex(param: string, source: string, flags: RegexFlag
     // Compiling never runs the pattern; it only checks ECMAScript syntax.
     new RegExp(source, v8flags)
   } catch (e) {
-    return { ok: false, message: `invalid regex in '${param}': ${(e as Error).message.replace(/^Invalid regular expression: /, '')}` }
+    return {
+      ok: false,
+      message: `invalid regex in '${param}': ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`,
+    }
   }
   const folded = flags.ignoreCase ? foldCase(source) : source
   let regex: SafeRegex | undefined

@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+import { enableLinearRegexEngine } from '@warrant/verifier'
+
+// Before any user pattern is compiled: the linear-time engine must be on (ASSERTIONS.md §2.7).
+enableLinearRegexEngine()
+const { main } = await import('./main.js')
+const { processIo } = await import('./io.js')
+process.exitCode = await main(process.argv.slice(2), processIo())

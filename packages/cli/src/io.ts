@@ -1,0 +1,28 @@
+/** The process's streams, injectable so commands can be tested in-process. */
+export interface Io {
+  stdout(text: string): void
+  stderr(text: string): void
+  readStdin(): Promise<string>
+  /** Whether standard output is a terminal (colour) and standard error is one (progress). */
+  stdoutIsTTY: boolean
+  stderrIsTTY: boolean
+  cwd: string
+}
+
+export function processIo(): Io {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    readStdin: async () => {
+      const chunks: Buffer[] = []
+      for await (const c of process.stdin) chunks.push(c as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    },
+    stdoutIsTTY: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    stderrIsTTY: process.stderr.isTTY === true,
+    cwd: process.cwd(),
+  }
+}
+
+/** A usage or input error: exit code 2, nothing evaluated (§5.3). */
+export class UsageError extends Error {}

@@ -1,0 +1,129 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { check } from './commands/check.js'
+import { conformance } from './commands/conformance.js'
+import type { CheckOptions } from './commands/run-checks.js'
+import { types } from './commands/types.js'
+import { verify } from './commands/verify.js'
+import { type Io, UsageError } from './io.js'
+import { OUTPUT_FORMATS } from './output/index.js'
+import { VERSION } from './version.js'
+
+const EXIT_CODES = `
+Exit codes:
+  0  every result is pass (or skipped because test execution is disabled)
+  1  any fail or error, or an assertion of a type this verifier does not know
+  2  usage or input error: nothing was evaluated`
+
+const positiveInt = (value: string) => {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError('must be a positive whole number of bytes')
+  return Number(value)
+}
+const collect = (value: string, previous: string[]) => [...previous, value]
+
+function addCheckOptions(cmd: Command): Command {
+  return cmd
+    .option('--project-root <dir>', 'the checkout to verify (default: the working directory)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
+    .option('--no-test-execution', 'never run tests: run-mode test_passes is skipped')
+    .option('--test-env <name>', 'pass this environment variable to test runs (repeatable)', collect, [])
+    .option('--max-file-size <bytes>', 'size cap per file (default 4194304)', positiveInt)
+}
+
+function checkOptions(o: Record<string, unknown>): CheckOptions {
+  return {
+    ...(o.projectRoot ? { projectRoot: o.projectRoot as string } : {}),
+    output: o.output as CheckOptions['output'],
+    testExecution: o.testExecution !== false,
+    testEnv: (o.testEnv as string[]) ?? [],
+    ...(o.maxFileSize ? { maxFileSize: o.maxFileSize as number } : {}),
+  }
+}
+
+/** Builds the `warrant` program; each action stores its exit code. */
+function program(io: Io, setExit: (code: number) => void): Command {
+  const p = new Command('warrant')
+    .description('Prove that security controls are implemented: check typed assertions against a checkout.')
+    .version(VERSION, '-V, --version')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+
+  addCheckOptions(
+    p
+      .command('check')
+      .description('check every assertion of a batch file or model file (JSON or YAML; - reads standard input)')
+      .argument('<file>', 'assertions file: {"assertions": [...]}, a list, or a warrant.model/v1 model file'),
+  )
+    .addHelpText('after', EXIT_CODES)
+    .action(async (file: string, o) => setExit(await check(file, checkOptions(o), io)))
+
+  addCheckOptions(
+    p
+      .command('verify')
+      .description('check one assertion given on the command line')
+      .argument('<type>', 'assertion type (see `warrant types`)')
+      .option(
+        '-p, --param <key=value>',
+        'a parameter (repeatable); JSON arrays, numbers and booleans are parsed',
+        collect,
+        [],
+      ),
+  )
+    .addHelpText(
+      'after',
+      `\nExample:\n  warrant verify function_exists -p file=auth/middleware.py -p name=require_auth\n${EXIT_CODES}`,
+    )
+    .action(async (type: string, o) => setExit(await verify(type, o.param as string[], checkOptions(o), io)))
+
+  p.command('conformance')
+    .description('run conformance suites (warrant-conformance/v1) against this verifier')
+    .argument('<files...>', 'conformance files')
+    .option('--test-execution', 'run the project tests of run-mode test_passes cases (off by default)')
+    .option('--max-file-size <bytes>', 'size cap per file', positiveInt)
+    .option('-v, --verbose', 'also print matching cases')
+    .addHelpText(
+      'after',
+      '\nThe last line is "N passed, M failed".\nExit codes: 0 every case matched, 1 a mismatch or no case, 2 a file cannot be read or is not a conformance file',
+    )
+    .action(async (files: string[], o) =>
+      setExit(
+        await conformance(
+          files,
+          {
+            testExecution: o.testExecution === true,
+            verbose: o.verbose === true,
+            ...(o.maxFileSize ? { maxFileSize: o.maxFileSize } : {}),
+          },
+          io,
+        ),
+      ),
+    )
+
+  p.command('types')
+    .description('list the assertion catalogue')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((o) => setExit(types(o.output, io)))
+
+  return p
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let code = 0
+  try {
+    await program(io, (c) => {
+      code = c
+    }).parseAsync(argv, { from: 'user' })
+    return code
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2
+    }
+    if (e instanceof UsageError) {
+      io.stderr(`warrant: ${e.message}\n`)
+      return 2
+    }
+    throw e
+  }
+}

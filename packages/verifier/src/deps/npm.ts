@@ -1,0 +1,89 @@
+import semver from 'semver'
+import { asString, member, readJson } from './json-tree.js'
+import {
+  type Constraint,
+  type Declaration,
+  type Ecosystem,
+  locate,
+  type ManifestParser,
+  parsed,
+  parseProblem,
+  type Source,
+  type VersionScheme,
+} from './types.js'
+
+const OPTIONS = { includePrerelease: true }
+
+/** A declared spec that names a place rather than a registry version. */
+export function npmSource(spec: string): Source | undefined {
+  const s = spec.trim()
+  if (/^(git\+|git:|github:|gitlab:|bitbucket:|gist:)/.test(s) || /^[\w.-]+\/[\w.-]+(#.*)?$/.test(s)) return 'git'
+  if (/^(file:|link:|portal:|workspace:|\.{0,2}\/|~\/)/.test(s)) return 'path'
+  if (/^https?:/.test(s)) return 'url'
+  return undefined
+}
+
+/** An exact version: `4.2.1`, `=4.2.1`, `v4.2.1`. */
+const exactVersion = (spec: string) => semver.valid(spec.trim().replace(/^=\s*/, '')) ?? undefined
+
+export const npmScheme: VersionScheme = {
+  parseConstraint(text: string): Constraint | undefined {
+    if (semver.validRange(text, OPTIONS) === null) return undefined
+    return {
+      admits: (version) => {
+        const v = semver.valid(version)
+        return v === null ? undefined : semver.satisfies(v, text, OPTIONS)
+      },
+      covers: (declared) => {
+        if (npmSource(declared) || semver.validRange(declared, OPTIONS) === null) return undefined
+        const range = new semver.Range(declared, OPTIONS).range
+        if (range === '' || range === '*') return undefined
+        return semver.subset(declared, text, OPTIONS)
+      },
+    }
+  },
+  pinnedVersion: exactVersion,
+}
+
+export const npm: Ecosystem = {
+  label: 'npm',
+  sameName: (declared, wanted) => declared === wanted,
+  scheme: npmScheme,
+}
+
+const SECTIONS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']
+
+/** `package.json`: the four dependency sections. */
+export const parsePackageJson: ManifestParser = (file) => {
+  const root = readJson(file)
+  if ('problem' in root) return root
+  if (root.type !== 'object') return parseProblem(file, 'expected a JSON object', 1)
+  const declarations: Declaration[] = []
+  for (const section of SECTIONS) {
+    const entry = member(root, section)
+    if (!entry) continue
+    if (entry.value.type !== 'object') {
+      return parseProblem(file, `'${section}' is not an object`, file.index.lineOf(entry.keyOffset))
+    }
+    for (const [name, m] of entry.value.members) {
+      const version = asString(m.value)
+      if (version === undefined) {
+        return parseProblem(file, `the version of '${name}' is not a string`, file.index.lineOf(m.keyOffset))
+      }
+      declarations.push({
+        name,
+        version,
+        source: npmSource(version),
+        where: section,
+        location: locate(file, m.keyOffset),
+      })
+    }
+  }
+  return parsed(file, declarations)
+}
+
+/** The package name of a `name@range` descriptor (a leading `@` belongs to the scope). */
+export function descriptorName(descriptor: string): string {
+  const at = descriptor.indexOf('@', 1)
+  return at < 0 ? descriptor : descriptor.slice(0, at)
+}

@@ -1,0 +1,17 @@
+export { Checkout, DEFAULT_MAX_FILE_SIZE } from './checkout/checkout.js'
+export {
+  type CaseOutcome,
+  ConformanceFileError,
+  parseConformanceFile,
+  runCases,
+} from './conformance.js'
+export {
+  DEFAULT_OPTIONS,
+  evaluateAll,
+  evaluateAssertion,
+  evaluateWith,
+  type IdentifiedAssertion,
+} from './engine/engine.js'
+export type { EngineOptions, EvalContext, Outcome } from './engine/outcome.js'
+export { enableLinearRegexEngine } from './regex/enable.js'
+export { compileUserRegex } from './regex/safe-regex.js'
