@@ -1,5 +1,5 @@
 import semver from 'semver'
-import { asString, member, readJson } from './json-tree.js'
+import { asString, type JsonNode, member, readJson } from './json-tree.js'
 import {
   type Constraint,
   type Declaration,
@@ -79,7 +79,43 @@ export const parsePackageJson: ManifestParser = (file) => {
       })
     }
   }
-  return parsed(file, declarations)
+  return { ...parsed(file, declarations), overrides: overridesOf(file, root) }
+}
+
+/** The package an override key targets: the last package of `a>b`, `**\/a/b` or `a@1 > b@2`, without its range. */
+function overrideTarget(key: string): string {
+  const last = key.split('>').pop()!.trim()
+  const parts = last.split('/').filter((p) => p !== '**')
+  const scoped = parts.length >= 2 && parts[parts.length - 2]!.startsWith('@')
+  const name = scoped ? `${parts[parts.length - 2]}/${parts[parts.length - 1]}` : (parts[parts.length - 1] ?? '')
+  return descriptorName(name)
+}
+
+/** Every key of npm `overrides` (nested), yarn `resolutions` and `pnpm.overrides`, as a forcing declaration. */
+function overridesOf(file: Parameters<ManifestParser>[0], root: JsonNode): Declaration[] {
+  const out: Declaration[] = []
+  const walk = (node: JsonNode, where: string) => {
+    if (node.type !== 'object') return
+    for (const [key, m] of node.members) {
+      if (key !== '.') {
+        out.push({
+          name: overrideTarget(key),
+          version: asString(m.value) ?? '',
+          where,
+          location: locate(file, m.keyOffset),
+        })
+      }
+      walk(m.value, where)
+    }
+  }
+  for (const [section, node] of [
+    ['overrides', member(root, 'overrides')?.value],
+    ['resolutions', member(root, 'resolutions')?.value],
+    ['pnpm.overrides', member(member(root, 'pnpm')?.value, 'overrides')?.value],
+  ] as const) {
+    if (node) walk(node, section)
+  }
+  return out
 }
 
 /** The package name of a `name@range` descriptor (a leading `@` belongs to the scope). */

@@ -21,6 +21,11 @@ export interface Declaration {
 
 export interface ParsedManifest {
   declarations: Declaration[]
+  /**
+   * Entries that force a package's version regardless of its declarations (npm `overrides`, yarn `resolutions`,
+   * `pnpm.overrides`). Without a lockfile that resolves the package, they make its version unprovable.
+   */
+  overrides?: Declaration[]
   /** Every file read to produce the declarations: the file itself, then any requirement includes. */
   examined: string[]
 }

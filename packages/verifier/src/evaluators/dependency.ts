@@ -62,6 +62,17 @@ export const dependencyVersion: Evaluator = async (params, ctx) => {
   const claim: Claim = { pkg, constraint, constraintText, examined }
   const inLock = lock ? declarationsOf(lock.parsed, ecosystem, pkg) : []
   if (inLock.length > 0) return checkResolved(claim, inLock, [...inLock, ...declared])
+  // An override forces a version that no declaration shows; only a lockfile could tell which.
+  const override = parsed.overrides?.find((d) => ecosystem.sameName(d.name, pkg))
+  if (override) {
+    return fail(
+      `'${pkg}' is overridden in ${override.location.file} (${override.where}, line ${override.location.line}); cannot prove`,
+      {
+        examined,
+        locations: [override.location],
+      },
+    )
+  }
   // Without a lockfile entry, a package taken from git, a path or a URL has no version that can be tested.
   const sourced = declared.find((d) => d.source)
   if (sourced) return fail(unprovableSource(claim, sourced), { examined, locations: [sourced.location] })
