@@ -21,7 +21,7 @@ export async function project(files: Record<string, string>): Promise<string> {
 }
 
 /** Runs the CLI in-process in `cwd`, capturing its output. */
-export async function cli(cwd: string, args: string[], stdin = '') {
+export async function cli(cwd: string, args: string[], stdin = '', tty = false) {
   let stdout = ''
   let stderr = ''
   const io: Io = {
@@ -32,8 +32,8 @@ export async function cli(cwd: string, args: string[], stdin = '') {
       stderr += t
     },
     readStdin: async () => stdin,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
+    stdoutIsTTY: tty,
+    stderrIsTTY: tty,
     cwd,
   }
   const code = await main(args, io)
