@@ -33,6 +33,38 @@ describe.skipIf(!existsSync(bin))('the warrant binary', () => {
     expect(run(dir, ['nonsense']).status).toBe(2)
   })
 
+  it('gives the same results on its analysis workers as the in-process analysis', async () => {
+    const dir = await project({
+      'app/auth.py':
+        'import os\n\ndef require_auth(request):\n    try:\n        return os.environ["TOKEN"]\n    except KeyError:\n        raise\n',
+      'src/app.ts':
+        "import helmet from 'helmet'\napp.use(helmet())\nexport function handle(id: string) {\n  if (!id) throw new Error('x')\n  return validate(id)\n}\n",
+      'bad.py': 'def f(:\n    pass\n',
+      'c.yaml': [
+        '- {type: function_exists, params: {glob: "**/*.py", name: require_auth}}',
+        '- {type: error_handled, params: {file: app/auth.py, function: require_auth, exception: KeyError}}',
+        '- {type: env_var_referenced, params: {glob: "app/*.py", variable: TOKEN}}',
+        '- {type: http_header_set, params: {file: src/app.ts, header: X-Frame-Options}}',
+        '- {type: parameter_validated, params: {file: src/app.ts, function: handle, parameter: id}}',
+        '- {type: function_exists, params: {file: bad.py, name: g}}',
+        '- {type: import_present, params: {file: src/app.ts, module: helmet}}',
+        '',
+      ].join('\n'),
+    })
+    const spawned = run(dir, ['check', 'c.yaml', '-o', 'json'])
+    const inProcess = await cli(dir, ['check', 'c.yaml', '-o', 'json'])
+    expect(JSON.parse(spawned.stdout)).toEqual(JSON.parse(inProcess.stdout))
+    expect(JSON.parse(spawned.stdout).results.map((r: { status: string }) => r.status)).toEqual([
+      'pass',
+      'pass',
+      'pass',
+      'pass',
+      'pass',
+      'error',
+      'pass',
+    ])
+  })
+
   it('runs the conformance command with the exact last line', async () => {
     const dir = await project({
       'c.json': JSON.stringify({

@@ -106,7 +106,7 @@ public abstract partial class Native
     public void After() { Bar(); }
 }
 `)
-    expect(facts.syntaxErrorLine).toBe(4)
+    expect(facts.syntaxErrors()).toEqual([4])
     expect(names(facts, 'function')).toContain('A.Good')
     expect(facts.calls().map((c) => c.path.join('.'))).not.toContain('After')
   })

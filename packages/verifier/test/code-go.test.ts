@@ -408,7 +408,7 @@ describe('go syntax errors', () => {
         '}',
       ].join('\n'),
     )
-    expect(facts.syntaxErrorLine).toBe(8)
+    expect(facts.syntaxErrors()).toEqual([8])
     expect(qualifiedOf(facts, 'function')).toEqual(['Broken', 'Good'])
     expect(facts.guards()).toEqual([])
     expect(callsIn(facts, 'Good')).toEqual(['helper'])
@@ -416,6 +416,6 @@ describe('go syntax errors', () => {
 
   it('has no syntax error line for valid code', async () => {
     const facts = await go('package p\n\nfunc ok() {}\n')
-    expect(facts.syntaxErrorLine).toBeUndefined()
+    expect(facts.syntaxErrors()).toEqual([])
   })
 })

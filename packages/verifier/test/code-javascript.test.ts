@@ -658,13 +658,13 @@ describe('syntax errors', () => {
         'function swallowed() { call2() }',
       ].join('\n'),
     )
-    expect(f.syntaxErrorLine).toBe(3)
+    expect(f.syntaxErrors()).toEqual([3])
     expect(names(f)).toEqual(['before'])
     expect(f.calls().map((c) => c.path.join('.'))).toEqual(['a'])
     expect(f.envReads().map((r) => r.name)).toEqual(['OK'])
   })
 
   it('has no syntax error line for a valid file', async () => {
-    expect((await ts('export const a = 1\n')).syntaxErrorLine).toBeUndefined()
+    expect((await ts('export const a = 1\n')).syntaxErrors()).toEqual([])
   })
 })

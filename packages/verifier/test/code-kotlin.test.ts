@@ -107,7 +107,7 @@ typealias Name = String
     const facts = await kotlin(`fun ok() { verify() }
 class G { companion object Named { fun g() {} }; val r = object : Runnable { override fun run() { go() } } }
 `)
-    expect(facts.syntaxErrorLine).toBe(2)
+    expect(facts.syntaxErrors()).toEqual([2])
     expect(names(facts, 'function')).toEqual(['ok'])
     expect(facts.calls().map((c) => c.path.join('.'))).toEqual(['verify'])
   })

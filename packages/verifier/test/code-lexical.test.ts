@@ -60,7 +60,7 @@ describe('lexical C and C++', () => {
       'function main @20:1',
       'class Color (enum) @27:12',
     ])
-    expect(facts.syntaxErrorLine).toBeUndefined()
+    expect(facts.syntaxErrors()).toEqual([])
   })
 
   it('reads includes and getenv with a literal', async () => {
@@ -339,6 +339,6 @@ Header unset Server
       },
     ])
     expect(facts.envReads()).toEqual([])
-    expect(facts.syntaxErrorLine).toBeUndefined()
+    expect(facts.syntaxErrors()).toEqual([])
   })
 })

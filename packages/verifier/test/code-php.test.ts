@@ -72,7 +72,7 @@ describe('php definitions', () => {
       [8, 'class', 'Loggable', 'trait', true, 48],
       [9, 'class', 'Suit', 'enum', true, 49],
     ])
-    expect(facts.syntaxErrorLine).toBeUndefined()
+    expect(facts.syntaxErrors()).toEqual([])
   })
 
   it('lists parameters without `$`, `&` or `...`, promoted ones included', async () => {
@@ -88,7 +88,7 @@ describe('php definitions', () => {
 
   it('ignores definitions in an error region', async () => {
     const facts = await php('<?php\nfunction ok() {}\nfunction broken( {\n')
-    expect(facts.syntaxErrorLine).toBeTypeOf('number')
+    expect(facts.syntaxErrors()).toHaveLength(1)
     expect(facts.definitions().map((d) => d.qualified.join('.'))).toEqual(['ok'])
   })
 })

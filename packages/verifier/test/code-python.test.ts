@@ -46,7 +46,7 @@ describe('python definitions', () => {
       { id: 8, kind: 'function', name: 'AuthService.Tokens.issue', line: 14, column: 9, scopes: [] },
     ])
     expect(facts.definitions().every((d) => d.hasBody)).toBe(true)
-    expect(facts.syntaxErrorLine).toBeUndefined()
+    expect(facts.syntaxErrors()).toEqual([])
   })
 
   it('gives the exact fact of a function and of a class with bases', async () => {
@@ -139,7 +139,7 @@ describe('python definitions', () => {
 
   it('drops definitions inside an error region and reports the first syntax error line', async () => {
     const facts = await py(lines('def good():', '    return 1', '', 'def broken(:', '    x = (1,', '    return 2'))
-    expect(facts.syntaxErrorLine).toBe(4)
+    expect(facts.syntaxErrors()).toEqual([4])
     expect(facts.definitions().map((d) => d.qualified)).toEqual([['good']])
   })
 })
@@ -486,7 +486,7 @@ describe('python error handlers', () => {
         '        pass',
       ),
     )
-    expect(facts.syntaxErrorLine).toBe(3)
+    expect(facts.syntaxErrors()).toEqual([3])
     expect(facts.errorHandlers()).toEqual([
       {
         label: 'except',

@@ -361,11 +361,11 @@ describe('rust syntax errors', () => {
     const facts = await rust(
       ['fn good() { helper(); }', '', 'fn broken() {', '    let x = ;', '    if x { audit() }', '}', ''].join('\n'),
     )
-    expect(facts.syntaxErrorLine).toBe(4)
+    expect(facts.syntaxErrors()).toEqual([4])
     expect(callsIn(facts, 'good')).toEqual(['helper'])
   })
 
   it('has no syntax error line for valid code', async () => {
-    expect((await rust('fn ok() {}\n')).syntaxErrorLine).toBeUndefined()
+    expect((await rust('fn ok() {}\n')).syntaxErrors()).toEqual([])
   })
 })

@@ -40,9 +40,13 @@ export type GlobSelection = { files: string[] } | ReadProblem
 export class Checkout {
   private readonly contents = new Map<string, Promise<FileContent | ReadProblem>>()
   private readonly dirListings = new Map<string, Promise<string[] | undefined>>()
+  /** lstat of absolute paths, shared by every confinement check of the run. */
+  private readonly lstats = new Map<string, Promise<Awaited<ReturnType<typeof lstat>> | undefined>>()
   private readonly gitignore: GitIgnore
   /** Per-file memo for derived data (parsed trees, config documents), keyed by consumer. */
   readonly memo = new Map<string, Promise<unknown>>()
+  /** Identifies this checkout's run to the analysis workers. */
+  readonly id = nextCheckoutId++
 
   private constructor(
     readonly root: string,
@@ -94,10 +98,8 @@ export class Checkout {
         continue
       }
       const next = join(current, seg)
-      let info: Awaited<ReturnType<typeof lstat>> | undefined
-      try {
-        info = await lstat(next)
-      } catch {
+      const info = await this.cachedLstat(next)
+      if (!info) {
         current = next
         continue
       }
@@ -113,6 +115,15 @@ export class Checkout {
     }
     const r = relative(this.root, current)
     return r === '' || (!r.startsWith(`..${sep}`) && r !== '..' && !r.startsWith('/'))
+  }
+
+  private cachedLstat(abs: string) {
+    let p = this.lstats.get(abs)
+    if (!p) {
+      p = lstat(abs).catch(() => undefined)
+      this.lstats.set(abs, p)
+    }
+    return p
   }
 
   /** Rule 5: every segment must match the directory listing exactly (case included). */
@@ -298,6 +309,7 @@ export class Checkout {
 }
 
 const decodedCache = new WeakMap<FileContent, TextFile>()
+let nextCheckoutId = 1
 
 function isBinary(bytes: Buffer): boolean {
   const head = bytes.subarray(0, BINARY_SNIFF)

@@ -55,7 +55,7 @@ export const analyzeCSharp: Analyzer = (source) => {
     return built
   }
   const scopesOf: ScopesOf = (node) => structure().scopesOf(node)
-  return lazyFacts('csharp', firstSyntaxErrorLine(root), {
+  return lazyFacts('csharp', () => firstSyntaxErrorLine(root), {
     definitions: () => structure().definitions,
     calls: () => collectCalls(root, scopesOf),
     guards: () => collectGuards(root, scopesOf),

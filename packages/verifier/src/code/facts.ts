@@ -147,8 +147,8 @@ export interface TestDefinition {
 /** Facts of one file. Each category is computed on first use and cached. */
 export interface FileFacts {
   language: LanguageId
-  /** Line of the first syntax error (tree-sitter ERROR or MISSING node), if any. */
-  syntaxErrorLine?: number
+  /** The line of the first syntax error (tree-sitter ERROR or MISSING node) as a one-element list, or none. */
+  syntaxErrors(): number[]
   definitions(): Definition[]
   calls(): Call[]
   guards(): Guard[]

@@ -13,7 +13,7 @@ import type {
   Parameter,
   Span,
 } from './facts.js'
-import { type Analyzer, firstSyntaxErrorLine, inErrorRegion, lazyFacts, spanOf } from './source.js'
+import { type Analyzer, errorNodesPresent, firstSyntaxErrorLine, inErrorRegion, lazyFacts, spanOf } from './source.js'
 
 /** Calls that set a header when their first argument is the header name as a literal (§3.21). */
 const HEADER_SETTERS: ReadonlySet<string> = new Set([
@@ -94,8 +94,7 @@ type ScopesAt = (node: SgNode, range?: Range) => number[]
 export const analyzeGo: Analyzer = (source) => {
   const root = source.tree?.root()
   if (!root) return lazyFacts('go', undefined, {})
-  const errorLine = firstSyntaxErrorLine(root)
-  const valid: Valid = errorLine === undefined ? () => true : (node) => !inErrorRegion(node)
+  const valid: Valid = errorNodesPresent(root) ? (node) => !inErrorRegion(node) : () => true
 
   let indexed: Index | undefined
   const index = () => {
@@ -103,7 +102,7 @@ export const analyzeGo: Analyzer = (source) => {
     return indexed
   }
   const scopesAt: ScopesAt = (node, range = node.range()) => enclosingScopes(index().functions, range.start.index)
-  return lazyFacts('go', errorLine, {
+  return lazyFacts('go', () => firstSyntaxErrorLine(root), {
     definitions: () => index().definitions,
     calls: () => collectCalls(root, valid, scopesAt),
     guards: () => collectGuards(root, valid, scopesAt),

@@ -81,7 +81,7 @@ export const analyzeJava: Analyzer = (source) => {
     return built
   }
   const scopesOf: ScopesOf = (node) => structure().scopesOf(node)
-  return lazyFacts('java', firstSyntaxErrorLine(root), {
+  return lazyFacts('java', () => firstSyntaxErrorLine(root), {
     definitions: () => structure().definitions,
     calls: () => collectCalls(root, scopesOf),
     guards: () => collectGuards(root, scopesOf),

@@ -14,7 +14,15 @@ import type {
   Span,
   TestDefinition,
 } from './facts.js'
-import { type Analyzer, firstSyntaxErrorLine, inErrorRegion, lazyFacts, type SourceFile, spanOf } from './source.js'
+import {
+  type Analyzer,
+  errorNodesPresent,
+  firstSyntaxErrorLine,
+  inErrorRegion,
+  lazyFacts,
+  type SourceFile,
+  spanOf,
+} from './source.js'
 
 /**
  * JavaScript, TypeScript and TSX analyzer (ASSERTIONS §2.5, §2.6, §3.1–§3.5, §3.7, §3.16–§3.18, §3.20, §3.21).
@@ -24,9 +32,8 @@ import { type Analyzer, firstSyntaxErrorLine, inErrorRegion, lazyFacts, type Sou
 export const analyzeJavaScript: Analyzer = (source) => {
   const root = source.tree?.root()
   if (!root) throw new Error(`javascript analyzer needs a syntax tree: ${source.rel}`)
-  const errorLine = firstSyntaxErrorLine(root)
-  const file = new JsFile(source, root, errorLine !== undefined)
-  return lazyFacts(source.language, errorLine, {
+  const file = new JsFile(source, root, errorNodesPresent(root))
+  return lazyFacts(source.language, () => firstSyntaxErrorLine(root), {
     definitions: () => file.definitions(),
     calls: () => file.calls(),
     guards: () => file.guards(),

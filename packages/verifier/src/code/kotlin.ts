@@ -50,7 +50,7 @@ export const analyzeKotlin: Analyzer = (source) => {
     return built
   }
   const scopesOf: ScopesOf = (node) => structure().scopesOf(node)
-  return lazyFacts('kotlin', firstSyntaxErrorLine(root), {
+  return lazyFacts('kotlin', () => firstSyntaxErrorLine(root), {
     definitions: () => structure().definitions,
     calls: () => collectCalls(root, scopesOf),
     guards: () => collectGuards(root, scopesOf),

@@ -187,7 +187,7 @@ export const analyzePhp: Analyzer = (source) => {
     return callSites
   }
 
-  return lazyFacts('php', firstSyntaxErrorLine(root), {
+  return lazyFacts('php', () => firstSyntaxErrorLine(root), {
     definitions: () => defs().definitions,
     calls: () =>
       calls()

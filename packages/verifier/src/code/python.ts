@@ -13,7 +13,7 @@ import type {
   Parameter,
   Span,
 } from './facts.js'
-import { type Analyzer, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
+import { type Analyzer, errorNodesPresent, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
 
 /**
  * Python analyzer (ASSERTIONS §2.5, §3.1–§3.5, §3.16–§3.18, §3.20, §3.21). Facts come from syntax nodes outside error
@@ -25,9 +25,8 @@ export const analyzePython: Analyzer = (source) => {
   const tree = source.tree
   if (!tree) throw new Error(`no syntax tree for ${source.rel}`)
   const root = tree.root()
-  const syntaxErrorLine = firstSyntaxErrorLine(root)
-  const file = new PythonFile(root, source.text, source.rel.endsWith('.pyi'), syntaxErrorLine !== undefined)
-  return lazyFacts('python', syntaxErrorLine, {
+  const file = new PythonFile(root, source.text, source.rel.endsWith('.pyi'), errorNodesPresent(root))
+  return lazyFacts('python', () => firstSyntaxErrorLine(root), {
     definitions: () => file.definitions().map((d) => d.fact),
     calls: () => file.calls(),
     guards: () => file.guards(),

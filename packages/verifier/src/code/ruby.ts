@@ -162,7 +162,7 @@ export const analyzeRuby: Analyzer = (source) => {
       .map((f) => f.id)
   }
 
-  return lazyFacts('ruby', firstSyntaxErrorLine(root), {
+  return lazyFacts('ruby', () => firstSyntaxErrorLine(root), {
     definitions: () => defs().definitions,
     calls: () => collectCalls(live('call'), scopesOf),
     guards: () => collectGuards(live, scopesOf),

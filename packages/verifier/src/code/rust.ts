@@ -12,7 +12,7 @@ import type {
   Parameter,
   Span,
 } from './facts.js'
-import { type Analyzer, firstSyntaxErrorLine, inErrorRegion, lazyFacts, spanOf } from './source.js'
+import { type Analyzer, errorNodesPresent, firstSyntaxErrorLine, inErrorRegion, lazyFacts, spanOf } from './source.js'
 
 /** Calls that set a header when their first argument is the header name as a literal (§3.21). */
 const HEADER_SETTERS: ReadonlySet<string> = new Set([
@@ -120,8 +120,7 @@ type ScopesAt = (node: SgNode, range?: Range) => number[]
 export const analyzeRust: Analyzer = (source) => {
   const root = source.tree?.root()
   if (!root) return lazyFacts('rust', undefined, {})
-  const errorLine = firstSyntaxErrorLine(root)
-  const valid: Valid = errorLine === undefined ? () => true : (node) => !inErrorRegion(node)
+  const valid: Valid = errorNodesPresent(root) ? (node) => !inErrorRegion(node) : () => true
 
   let indexed: Index | undefined
   const index = () => {
@@ -134,7 +133,7 @@ export const analyzeRust: Analyzer = (source) => {
     return sites
   }
   const scopesAt: ScopesAt = (node, range = node.range()) => enclosingScopes(index().functions, range.start.index)
-  return lazyFacts('rust', errorLine, {
+  return lazyFacts('rust', () => firstSyntaxErrorLine(root), {
     definitions: () => index().definitions,
     calls: () => callSites().map((s) => toCall(s, scopesAt)),
     guards: () => collectGuards(root, valid, scopesAt),

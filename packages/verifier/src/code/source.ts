@@ -39,16 +39,20 @@ export function inErrorRegion(node: SgNode): boolean {
   return false
 }
 
+/** Whether the tree has an ERROR node: only then can a construct sit in an error region. Stops at the first. */
+export function errorNodesPresent(root: SgNode): boolean {
+  return root.find({ rule: { kind: 'ERROR' } }) !== null
+}
+
 /**
  * Line of the first syntax error (1-based): an ERROR node, or a MISSING node tree-sitter inserted to recover — those
- * are zero-width; empty string contents are the only legitimate zero-width nodes.
+ * are zero-width; empty string contents are the only legitimate zero-width nodes. One traversal for both.
  */
 export function firstSyntaxErrorLine(root: SgNode): number | undefined {
-  const errors = root.findAll({ rule: { kind: 'ERROR' } })
-  const missing = root.findAll({ rule: { regex: '^$' } }).filter((n) => !String(n.kind()).endsWith('content'))
   let first: number | undefined
-  for (const e of [...errors, ...missing]) {
-    const line = e.range().start.line + 1
+  for (const n of root.findAll({ rule: { any: [{ kind: 'ERROR' }, { regex: '^$' }] } })) {
+    if (n.kind() !== 'ERROR' && String(n.kind()).endsWith('content')) continue
+    const line = n.range().start.line + 1
     if (first === undefined || line < first) first = line
   }
   return first
@@ -66,16 +70,30 @@ type Categories = {
   testBlocks?: () => TestDefinition[]
 }
 
-/** Builds FileFacts whose categories are computed on first use and cached; missing categories are empty. */
-export function lazyFacts(language: LanguageId, syntaxErrorLine: number | undefined, c: Categories): FileFacts {
+/**
+ * Builds FileFacts whose categories are computed on first use and cached; missing categories are empty.
+ * `syntaxErrorLine` is asked only when an evaluator needs it (a claim not found), since it walks the whole tree.
+ */
+export function lazyFacts(
+  language: LanguageId,
+  syntaxErrorLine: (() => number | undefined) | undefined,
+  c: Categories,
+): FileFacts {
   const cache = new Map<string, unknown>()
   const get = <T>(key: keyof Categories): T[] => {
     if (!cache.has(key)) cache.set(key, c[key]?.() ?? [])
     return cache.get(key) as T[]
   }
+  let syntaxErrors: number[] | undefined
   return {
     language,
-    ...(syntaxErrorLine !== undefined ? { syntaxErrorLine } : {}),
+    syntaxErrors: () => {
+      if (!syntaxErrors) {
+        const line = syntaxErrorLine?.()
+        syntaxErrors = line === undefined ? [] : [line]
+      }
+      return syntaxErrors
+    },
     definitions: () => get<Definition>('definitions'),
     calls: () => get<Call>('calls'),
     guards: () => get<Guard>('guards'),

@@ -1,5 +1,6 @@
 import { type Assertion, CATALOGUE, type Result, validateParams } from '@warrant/core'
 import { Checkout, isProblem } from '../checkout/checkout.js'
+import { releaseRun } from '../code/analysis.js'
 import { EVALUATORS } from '../evaluators/index.js'
 import { finalize } from './finalize.js'
 import type { EngineOptions, EvalContext, Outcome } from './outcome.js'
@@ -89,6 +90,10 @@ export async function evaluateWith(
       onResult?.(++done, assertions.length)
     }
   }
-  await Promise.all(Array.from({ length: width }, worker))
+  try {
+    await Promise.all(Array.from({ length: width }, worker))
+  } finally {
+    releaseRun(ctx.checkout.id)
+  }
   return results
 }

@@ -43,12 +43,13 @@ export interface Scan {
 
 /**
  * Reads every selected file as text and judges it. Binary files selected by a glob are skipped and counted; named
- * by `file` they are an error. `judge` returns undefined for a file type it cannot analyse.
+ * by `file` they are an error. Every selected text file is read (the evidence digest covers them all), but `judge`
+ * learns whether a file already satisfied the claim, so an existential type need not analyse the rest.
  */
 export async function scanFiles(
   selection: Selection,
   ctx: EvalContext,
-  judge: (file: TextFile) => Promise<FileVerdict>,
+  judge: (file: TextFile, hasHit: boolean) => Promise<FileVerdict>,
 ): Promise<Scan | Outcome> {
   const scan: Scan = { selection, verdicts: [], examined: [], binarySkipped: 0, unsupportedSkipped: 0 }
   for (const rel of selection.files) {
@@ -63,7 +64,10 @@ export async function scanFiles(
       scan.binarySkipped++
       continue
     }
-    const verdict = await judge(ctx.checkout.decoded(content))
+    const verdict = await judge(
+      ctx.checkout.decoded(content),
+      scan.verdicts.some((v) => v.verdict.kind === 'hit'),
+    )
     if (verdict.kind === 'unsupported') {
       scan.unsupportedSkipped++
       continue

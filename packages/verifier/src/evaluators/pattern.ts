@@ -20,6 +20,8 @@ interface Patterns {
   pattern: SafeRegex
   scopeStart?: SafeRegex
   scopeEnd?: SafeRegex
+  /** Identifies the search (sources and flags), so its result per file is computed once per run. */
+  key: string
 }
 
 function compilePatterns(params: Record<string, unknown>): Patterns | Outcome {
@@ -28,7 +30,9 @@ function compilePatterns(params: Record<string, unknown>): Patterns | Outcome {
     multiline: params.multiline === true,
     dotall: params.dotall === true,
   }
-  const out: Partial<Patterns> = {}
+  const out: Partial<Patterns> = {
+    key: JSON.stringify([params.pattern, params.scope_start, params.scope_end, flags]),
+  }
   for (const [param, key] of [
     ['pattern', 'pattern'],
     ['scope_start', 'scopeStart'],
@@ -80,7 +84,7 @@ async function scanPattern(
   const counts = new Map<string, number>()
   let outOfScope = 0
   const scan = await scanFiles(selection, ctx, async (file): Promise<FileVerdict> => {
-    const m = matchFile(file, patterns)
+    const m = await ctx.checkout.derive(`match:${patterns.key}:${file.rel}`, async () => matchFile(file, patterns))
     if (m === 'out-of-scope') {
       outOfScope++
       return { kind: 'miss' }

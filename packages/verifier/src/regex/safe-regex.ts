@@ -1,5 +1,6 @@
 import { RE2JS } from 're2js'
 import { caseVariants } from './casefold.js'
+import { requiredLiteral } from './literal.js'
 
 /**
  * User regexes (ASSERTIONS.md §2.7): ECMAScript syntax without back-references, look-arounds or inline flags,
@@ -269,8 +270,12 @@ export function toRe2(source: string, flags: RegexFlags): string | undefined {
 
 class V8Regex implements SafeRegex {
   readonly engine = 'v8-linear' as const
-  constructor(private readonly re: RegExp) {}
+  constructor(
+    private readonly re: RegExp,
+    private readonly literal: string | undefined,
+  ) {}
   find(text: string, from = 0): Match | undefined {
+    if (this.literal !== undefined && text.indexOf(this.literal, from) < 0) return undefined
     this.re.lastIndex = from
     const m = this.re.exec(text)
     return m ? { index: m.index, end: m.index + m[0].length } : undefined
@@ -279,8 +284,12 @@ class V8Regex implements SafeRegex {
 
 class Re2Regex implements SafeRegex {
   readonly engine = 're2' as const
-  constructor(private readonly re: RE2JS) {}
+  constructor(
+    private readonly re: RE2JS,
+    private readonly literal: string | undefined,
+  ) {}
   find(text: string, from = 0): Match | undefined {
+    if (this.literal !== undefined && text.indexOf(this.literal, from) < 0) return undefined
     const m = this.re.matcher(text)
     if (!m.find(from)) return undefined
     return { index: m.start(), end: m.end() }
@@ -302,10 +311,12 @@ export function compileUserRegex(param: string, source: string, flags: RegexFlag
     }
   }
   const folded = flags.ignoreCase ? foldCase(source) : source
+  // Case-insensitive patterns have no exact literal to look for.
+  const literal = flags.ignoreCase ? undefined : requiredLiteral(source)
   let regex: SafeRegex | undefined
   if (linearEngineAvailable()) {
     try {
-      regex = new V8Regex(new RegExp(folded, `${v8flags}gl`))
+      regex = new V8Regex(new RegExp(folded, `${v8flags}gl`), literal)
     } catch {
       regex = undefined
     }
@@ -314,7 +325,7 @@ export function compileUserRegex(param: string, source: string, flags: RegexFlag
     const translated = toRe2(folded, flags)
     if (translated === undefined) return { ok: false, message: `pattern cannot be matched in linear time: '${param}'` }
     try {
-      regex = new Re2Regex(RE2JS.compile(translated))
+      regex = new Re2Regex(RE2JS.compile(translated), literal)
     } catch {
       return { ok: false, message: `pattern cannot be matched in linear time: '${param}'` }
     }

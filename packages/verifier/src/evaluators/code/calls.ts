@@ -5,14 +5,14 @@ import { ALL_TREES, functionsNamed, isFacts, locationOf, name, notFoundIn, singl
 import { pydanticModel } from './pydantic.js'
 
 export const functionCalls: Evaluator = async (params, ctx) => {
-  const r = await singleFileFacts('function_calls', params.file as string, ctx, ALL_TREES)
+  const r = await singleFileFacts('function_calls', params.file as string, ctx, ALL_TREES, ['definitions', 'calls'])
   if (!isFacts(r)) return r
   const { file, facts } = r
   const caller = params.caller as string
   const callee = name(params.callee as string)
   const calleeLabel = params.callee as string
   const candidates = functionsNamed(facts, name(caller))
-  if (candidates.length === 0) return notFoundIn(facts, file, `caller '${caller}' not defined in ${file.rel}`)
+  if (candidates.length === 0) return notFoundIn(ctx, facts, file, `caller '${caller}' not defined in ${file.rel}`)
   for (const d of candidates) {
     const call = facts.calls().find((c) => c.scopes.includes(d.id) && matchesReference(facts.language, callee, c.path))
     if (call) {
@@ -25,7 +25,7 @@ export const functionCalls: Evaluator = async (params, ctx) => {
     }
   }
   const d = candidates[0]!
-  return notFoundIn(facts, file, `'${caller}' (${file.rel}:${d.at.line}) does not call '${calleeLabel}'`, [
+  return notFoundIn(ctx, facts, file, `'${caller}' (${file.rel}:${d.at.line}) does not call '${calleeLabel}'`, [
     locationOf(file, d.at),
   ])
 }
@@ -37,16 +37,23 @@ const isValidatorPath = (path: string[]) => {
 }
 
 export const parameterValidated: Evaluator = async (params, ctx) => {
-  const r = await singleFileFacts('parameter_validated', params.file as string, ctx, ALL_TREES)
+  const r = await singleFileFacts('parameter_validated', params.file as string, ctx, ALL_TREES, [
+    'definitions',
+    'guards',
+    'calls',
+    'imports',
+  ])
   if (!isFacts(r)) return r
   const { file, facts } = r
   const fn = params.function as string
   const parameter = params.parameter as string
   const candidates = functionsNamed(facts, name(fn))
-  if (candidates.length === 0) return notFoundIn(facts, file, `function '${fn}' not defined in ${file.rel}`)
+  if (candidates.length === 0) return notFoundIn(ctx, facts, file, `function '${fn}' not defined in ${file.rel}`)
   const declaring = candidates.filter((d) => d.params.some((p) => p.name === parameter))
   if (declaring.length === 0) {
-    return notFoundIn(facts, file, `'${fn}' has no parameter '${parameter}'`, [locationOf(file, candidates[0]!.at)])
+    return notFoundIn(ctx, facts, file, `'${fn}' has no parameter '${parameter}'`, [
+      locationOf(file, candidates[0]!.at),
+    ])
   }
   const examined = [file.rel]
   const validated = (by: string, location: Location): Outcome => ({
@@ -78,19 +85,22 @@ export const parameterValidated: Evaluator = async (params, ctx) => {
     }
   }
   const d = declaring[0]!
-  return notFoundIn(facts, file, `'${parameter}' of '${fn}' (${file.rel}:${d.at.line}) is not validated`, [
+  return notFoundIn(ctx, facts, file, `'${parameter}' of '${fn}' (${file.rel}:${d.at.line}) is not validated`, [
     locationOf(file, d.at),
   ])
 }
 
 export const errorHandled: Evaluator = async (params, ctx) => {
-  const r = await singleFileFacts('error_handled', params.file as string, ctx, ALL_TREES)
+  const r = await singleFileFacts('error_handled', params.file as string, ctx, ALL_TREES, [
+    'definitions',
+    'errorHandlers',
+  ])
   if (!isFacts(r)) return r
   const { file, facts } = r
   const fn = params.function as string
   const exception = params.exception as string | undefined
   const candidates = functionsNamed(facts, name(fn))
-  if (candidates.length === 0) return notFoundIn(facts, file, `function '${fn}' not defined in ${file.rel}`)
+  if (candidates.length === 0) return notFoundIn(ctx, facts, file, `function '${fn}' not defined in ${file.rel}`)
   const wanted = exception ? name(exception) : undefined
   const handlersOf = (id: number) => facts.errorHandlers().filter((h) => h.scopes.includes(id))
   for (const d of candidates) {
@@ -114,5 +124,5 @@ export const errorHandled: Evaluator = async (params, ctx) => {
   const details = exception
     ? `'${fn}' (${file.rel}:${d.at.line}) has no handler naming '${exception}'${seen.length ? ` (handlers: ${seen.join('; ')})` : ''}`
     : `'${fn}' (${file.rel}:${d.at.line}) has no error handler`
-  return notFoundIn(facts, file, details, [locationOf(file, d.at)])
+  return notFoundIn(ctx, facts, file, details, [locationOf(file, d.at)])
 }

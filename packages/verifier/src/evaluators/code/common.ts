@@ -1,21 +1,11 @@
 import type { Location } from '@warrant/core'
 import { splitName } from '@warrant/core'
 import type { TextFile } from '../../checkout/checkout.js'
-import { factsFor } from '../../code/analysis.js'
+import { type Category, factsFor } from '../../code/analysis.js'
 import type { Definition, FileFacts, LanguageId, Span } from '../../code/facts.js'
 import { languageOf } from '../../code/languages.js'
 import { matchesDefinition } from '../../code/names.js'
-import {
-  combineAny,
-  type FileVerdict,
-  isScan,
-  isSelection,
-  isText,
-  scanFiles,
-  selectFiles,
-  textOf,
-  where,
-} from '../../engine/files.js'
+import { combineAny, isScan, isSelection, isText, scanFiles, selectFiles, textOf, where } from '../../engine/files.js'
 import type { EvalContext, Outcome } from '../../engine/outcome.js'
 
 export const ALL_TREES: LanguageId[] = [
@@ -51,45 +41,59 @@ async function factsIfSupported(
   ctx: EvalContext,
   file: TextFile,
   languages: readonly LanguageId[],
+  categories: readonly Category[],
 ): Promise<FileFacts | undefined> {
   const language = languageOf(file.rel)
   if (!language || !languages.includes(language)) return undefined
-  return factsFor(ctx, file, language)
+  return factsFor(ctx, file, language, categories)
 }
 
-/** The error for a file whose syntax errors may hide the claim (§2.5). */
-const syntaxError = (facts: FileFacts, rel: string): FileVerdict | undefined =>
-  facts.syntaxErrorLine !== undefined
-    ? { kind: 'error', message: `syntax errors in ${rel} (first at line ${facts.syntaxErrorLine}); claim not found` }
-    : undefined
+/** The error for a file whose syntax errors may hide a claim that was not found (§2.5), if it has any. */
+export async function syntaxErrorIn(ctx: EvalContext, file: TextFile, facts: FileFacts): Promise<string | undefined> {
+  const [line] = (await factsFor(ctx, file, facts.language, ['syntaxErrors'])).syntaxErrors()
+  return line === undefined ? undefined : `syntax errors in ${file.rel} (first at line ${line}); claim not found`
+}
 
 /**
  * An existential code claim over `file` or `glob` (§2.4): `find` looks for the claim in one file's facts.
- * `notFound(where)` words the failure.
+ * `notFound(where)` words the failure. Syntax errors are looked for only when no file satisfies the claim: they can
+ * turn a fail into an error, never a pass.
  */
 export async function existentialCodeClaim(
   type: string,
   params: Record<string, unknown>,
   ctx: EvalContext,
   languages: readonly LanguageId[],
+  categories: readonly Category[],
   find: (facts: FileFacts, file: TextFile) => Hit | undefined,
   notFound: (where: string) => string,
   keys?: { file?: string; glob?: string },
 ): Promise<Outcome> {
   const selection = await selectFiles(params, ctx, keys)
   if (!isSelection(selection)) return selection
-  const scan = await scanFiles(selection, ctx, async (file) => {
-    const facts = await factsIfSupported(ctx, file, languages)
-    if (!facts) {
+  const missed: { file: TextFile; facts: FileFacts }[] = []
+  const scan = await scanFiles(selection, ctx, async (file, hasHit) => {
+    const language = languageOf(file.rel)
+    if (!language || !languages.includes(language)) {
       return selection.kind === 'file'
         ? { kind: 'error', message: `unsupported file type for ${type}: ${file.rel}` }
         : { kind: 'unsupported' }
     }
+    if (hasHit) return { kind: 'miss' }
+    const facts = await factsFor(ctx, file, language, categories)
     const hit = find(facts, file)
     if (hit) return { kind: 'hit', ...hit }
-    return syntaxError(facts, file.rel) ?? { kind: 'miss' }
+    missed.push({ file, facts })
+    return { kind: 'miss' }
   })
   if (!isScan(scan)) return scan
+  if (!scan.verdicts.some((v) => v.verdict.kind === 'hit')) {
+    for (const { file, facts } of missed) {
+      const message = await syntaxErrorIn(ctx, file, facts)
+      const entry = message && scan.verdicts.find((v) => v.rel === file.rel)
+      if (entry && message) entry.verdict = { kind: 'error', message }
+    }
+  }
   return combineAny(scan, notFound(where(selection)))
 }
 
@@ -99,10 +103,11 @@ export async function singleFileFacts(
   path: string,
   ctx: EvalContext,
   languages: readonly LanguageId[],
+  categories: readonly Category[],
 ): Promise<{ file: TextFile; facts: FileFacts } | Outcome> {
   const file = await textOf(ctx, path)
   if (!isText(file)) return file
-  const facts = await factsIfSupported(ctx, file, languages)
+  const facts = await factsIfSupported(ctx, file, languages, categories)
   if (!facts)
     return { status: 'error', details: `unsupported file type for ${type}: ${file.rel}`, examined: [file.rel] }
   return { file, facts }
@@ -122,14 +127,15 @@ export function functionsNamed(facts: FileFacts, given: string[]): Definition[] 
  * A not-found result for a function-scoped claim: with syntax errors in the file, the claim may be hidden in the
  * error region, so it is `error` rather than `fail` (§2.5).
  */
-export function notFoundIn(facts: FileFacts, file: TextFile, details: string, locations: Location[] = []): Outcome {
-  if (facts.syntaxErrorLine !== undefined) {
-    return {
-      status: 'error',
-      details: `syntax errors in ${file.rel} (first at line ${facts.syntaxErrorLine}); claim not found`,
-      examined: [file.rel],
-    }
-  }
+export async function notFoundIn(
+  ctx: EvalContext,
+  facts: FileFacts,
+  file: TextFile,
+  details: string,
+  locations: Location[] = [],
+): Promise<Outcome> {
+  const syntax = await syntaxErrorIn(ctx, file, facts)
+  if (syntax) return { status: 'error', details: syntax, examined: [file.rel] }
   return { status: 'fail', details, locations, examined: [file.rel] }
 }
 

@@ -21,6 +21,7 @@ export const functionExists: Evaluator = (params, ctx) => {
     params,
     ctx,
     [...ALL_TREES, 'c-family', 'shell'],
+    ['definitions'],
     (facts, file) => {
       const d = functionsNamed(facts, given)[0]
       return (
@@ -39,6 +40,7 @@ export const classExists: Evaluator = (params, ctx) => {
     params,
     ctx,
     [...ALL_TREES, 'c-family'],
+    ['definitions'],
     (facts, file) => {
       const d = facts
         .definitions()
@@ -57,7 +59,7 @@ export const classExists: Evaluator = (params, ctx) => {
 const DECORATOR_LANGUAGES = ['python', 'javascript', 'typescript', 'tsx', 'java', 'kotlin', 'csharp'] as const
 
 export const decoratorPresent: Evaluator = async (params, ctx) => {
-  const r = await singleFileFacts('decorator_present', params.file as string, ctx, DECORATOR_LANGUAGES)
+  const r = await singleFileFacts('decorator_present', params.file as string, ctx, DECORATOR_LANGUAGES, ['definitions'])
   if (!isFacts(r)) return r
   const { file, facts } = r
   const fnLabel = params.function as string
@@ -77,10 +79,11 @@ export const decoratorPresent: Evaluator = async (params, ctx) => {
       }
     }
   }
-  if (candidates.length === 0) return notFoundIn(facts, file, `function '${fnLabel}' not defined in ${file.rel}`)
+  if (candidates.length === 0) return notFoundIn(ctx, facts, file, `function '${fnLabel}' not defined in ${file.rel}`)
   const d = candidates[0] as Definition
   const has = d.decorators.map((x) => display(x.path))
   return notFoundIn(
+    ctx,
     facts,
     file,
     `'${qualifiedName(d)}' (${file.rel}:${d.at.line}) has no decorator '${wantedLabel}'${has.length ? ` (has: ${has.join(', ')})` : ''}`,

@@ -55,7 +55,7 @@ export async function pydanticModel(
     for (const candidate of moduleFiles(file.rel, imp.module)) {
       const other = await ctx.checkout.openText(candidate)
       if (isProblem(other)) continue
-      const otherFacts = await factsFor(ctx, other, 'python')
+      const otherFacts = await factsFor(ctx, other, 'python', ['definitions'])
       if (derivesFromBaseModel(otherFacts, bound.imported)) return { examined: [other.rel] }
     }
   }

@@ -1,13 +1,14 @@
 import { splitName } from '@warrant/core'
+import type { TextFile } from '../../checkout/checkout.js'
 import { clip } from '../../checkout/text.js'
 import { factsFor } from '../../code/analysis.js'
-import type { HeaderSite, Import, LanguageId } from '../../code/facts.js'
+import type { FileFacts, HeaderSite, Import, LanguageId } from '../../code/facts.js'
 import { languageOf } from '../../code/languages.js'
 import { matchesReference } from '../../code/names.js'
 import { isScan, isSelection, scanFiles, selectFiles, skippedNote, where } from '../../engine/files.js'
 import type { Evaluator } from '../../engine/outcome.js'
 import { compileUserRegex } from '../../regex/safe-regex.js'
-import { ALL_TREES, existentialCodeClaim, locationOf } from './common.js'
+import { ALL_TREES, existentialCodeClaim, locationOf, syntaxErrorIn } from './common.js'
 
 const LEXICAL: LanguageId[] = ['c-family', 'shell', 'dockerfile', 'dotenv', 'yaml', 'server-config']
 
@@ -50,6 +51,7 @@ export const importPresent: Evaluator = (params, ctx) => {
     params,
     ctx,
     [...ALL_TREES, 'c-family'],
+    ['imports'],
     (facts, file) => {
       const imp = facts.imports().find((i) => importMatches(facts.language, module, i))
       return (
@@ -70,6 +72,7 @@ export const envVarReferenced: Evaluator = (params, ctx) => {
     params,
     ctx,
     [...ALL_TREES, ...LEXICAL],
+    ['envReads'],
     (facts, file) => {
       const read = facts.envReads().find((e) => e.name === variable)
       return (
@@ -103,6 +106,7 @@ export const middlewareRegistered: Evaluator = (params, ctx) => {
     params,
     ctx,
     MIDDLEWARE_LANGUAGES,
+    ['middleware'],
     (facts, file) => {
       const reg = facts.middleware().find((m) => {
         if (m.packageName !== undefined) return m.packageName === middleware
@@ -136,14 +140,16 @@ export const httpHeaderSet: Evaluator = async (params, ctx) => {
   const selection = await selectFiles(params, ctx)
   if (!isSelection(selection)) return selection
   let mismatch: string | undefined
-  const scan = await scanFiles(selection, ctx, async (file) => {
+  const missed: { file: TextFile; facts: FileFacts }[] = []
+  const scan = await scanFiles(selection, ctx, async (file, hasHit) => {
     const language = languageOf(file.rel)
     if (!language || !(ALL_TREES.includes(language) || language === 'server-config')) {
       return selection.kind === 'file'
         ? { kind: 'error', message: `unsupported file type for http_header_set: ${file.rel}` }
         : { kind: 'unsupported' }
     }
-    const facts = await factsFor(ctx, file, language)
+    if (hasHit) return { kind: 'miss' }
+    const facts = await factsFor(ctx, file, language, ['headers'])
     const sites = facts.headers().filter((s) => s.name.toLowerCase() === lower)
     const at = (s: HeaderSite) => `'${header}' set at ${file.rel}:${s.at.line}`
     const decided = sites.filter((s) => s.value.kind !== 'undecidable')
@@ -181,18 +187,17 @@ export const httpHeaderSet: Evaluator = async (params, ctx) => {
         message: `'${header}' cannot be judged at ${file.rel}:${undecidable.at.line}: ${undecidable.value.reason}`,
       }
     }
-    if (facts.syntaxErrorLine !== undefined) {
-      return {
-        kind: 'error',
-        message: `syntax errors in ${file.rel} (first at line ${facts.syntaxErrorLine}); claim not found`,
-      }
-    }
+    missed.push({ file, facts })
     return { kind: 'miss' }
   })
   if (!isScan(scan)) return scan
   const hit = scan.verdicts.find((v) => v.verdict.kind === 'hit')
   if (hit?.verdict.kind === 'hit') {
     return { status: 'pass', details: hit.verdict.details, locations: hit.verdict.locations, examined: scan.examined }
+  }
+  for (const m of missed) {
+    const message = await syntaxErrorIn(ctx, m.file, m.facts)
+    if (message) return { status: 'error', details: message, examined: scan.examined }
   }
   const err = scan.verdicts.find((v) => v.verdict.kind === 'error')
   if (err?.verdict.kind === 'error') return { status: 'error', details: err.verdict.message, examined: scan.examined }

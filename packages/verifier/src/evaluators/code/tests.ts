@@ -23,6 +23,7 @@ export const testExists: Evaluator = async (params, ctx) => {
     params,
     ctx,
     ALL_TREES,
+    ['definitions', 'testBlocks'],
     (facts, file) => {
       const fromFunctions = facts
         .definitions()
