@@ -4,12 +4,13 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { cli, project } from './helpers.js'
 
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+const built = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+const launcher = fileURLToPath(new URL('../bin/warrant.js', import.meta.url))
 const run = (cwd: string, args: string[], input = '') =>
-  spawnSync(process.execPath, [bin, ...args], { cwd, input, encoding: 'utf8', timeout: 60_000 })
+  spawnSync(launcher, args, { cwd, input, encoding: 'utf8', timeout: 60_000 })
 
-// The built binary is what users run; `npm test` builds before it tests.
-describe.skipIf(!existsSync(bin))('the warrant binary', () => {
+// The launcher npm links as `warrant` runs the built CLI; `npm test` builds before it tests.
+describe.skipIf(!existsSync(built))('the warrant binary', () => {
   it('enables the linear engine itself: a catastrophic pattern over a long line finishes', async () => {
     const dir = await project({ 'a.txt': `${'a'.repeat(100_000)}b\n` })
     const started = Date.now()
