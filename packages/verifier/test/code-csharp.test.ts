@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { analyzeCSharp } from '../src/code/csharp.js'
 import type { FileFacts } from '../src/code/facts.js'
-import { analyze } from './code-helpers.js'
+import { analyze, bodies, definitionNamed, definitionNames, typeKinds } from './code-helpers.js'
 
 const csharp = (text: string): Promise<FileFacts> => analyze(analyzeCSharp, 'csharp', 'Services/A.cs', text)
-
-const names = (facts: FileFacts, kind: 'function' | 'class') =>
-  facts
-    .definitions()
-    .filter((d) => d.kind === kind)
-    .map((d) => d.qualified.join('.'))
-
-const byName = (facts: FileFacts, qualified: string) => {
-  const found = facts.definitions().find((d) => d.qualified.join('.') === qualified)
-  if (!found) throw new Error(`no definition ${qualified}`)
-  return found
-}
 
 describe('C# definitions', () => {
   it('finds methods, constructors and local functions, qualified without namespaces', async () => {
@@ -33,14 +21,16 @@ describe('C# definitions', () => {
     }
 }
 `)
-    expect(names(facts, 'function')).toEqual([
+    expect(definitionNames(facts, 'function')).toEqual([
       'ReportStore.ReportStore',
       'ReportStore.Load',
       'ReportStore.Load.Normalize',
       'ReportStore.Cache.Clear',
     ])
-    expect(byName(facts, 'ReportStore.Load.Normalize').scopes).toEqual([byName(facts, 'ReportStore.Load').id])
-    expect(byName(facts, 'ReportStore.Load').at).toEqual({ line: 6, column: 9, endLine: 10 })
+    expect(definitionNamed(facts, 'ReportStore.Load.Normalize').scopes).toEqual([
+      definitionNamed(facts, 'ReportStore.Load').id,
+    ])
+    expect(definitionNamed(facts, 'ReportStore.Load').at).toEqual({ line: 6, column: 9, endLine: 10 })
   })
 
   it('gives type kinds and marks extern, bodiless partial, abstract and interface members', async () => {
@@ -58,11 +48,7 @@ public abstract partial class Native
     public int Size => 3;
 }
 `)
-    const kinds = facts
-      .definitions()
-      .filter((d) => d.kind === 'class')
-      .map((d) => [d.qualified.join('.'), d.typeKind])
-    expect(kinds).toEqual([
+    expect(typeKinds(facts)).toEqual([
       ['ISigner', 'interface'],
       ['Point', 'struct'],
       ['Mode', 'enum'],
@@ -70,11 +56,7 @@ public abstract partial class Native
       ['Pair', 'record'],
       ['Native', 'class'],
     ])
-    const bodies = facts
-      .definitions()
-      .filter((d) => d.kind === 'function')
-      .map((d) => [d.qualified.join('.'), d.hasBody])
-    expect(bodies).toEqual([
+    expect(bodies(facts)).toEqual([
       ['ISigner.Sign', false],
       ['ISigner.Name', true],
       ['Native.getpid', false],
@@ -93,8 +75,8 @@ public abstract partial class Native
     public void Charge() { Refund(); new InvoiceSigner(); }
 }
 `)
-    expect(names(facts, 'function')).toEqual(['Billing.Charge'])
-    expect(names(facts, 'class')).toEqual(['Billing'])
+    expect(definitionNames(facts, 'function')).toEqual(['Billing.Charge'])
+    expect(definitionNames(facts, 'class')).toEqual(['Billing'])
   })
 
   it('drops facts inside a syntax-error region and reports its line', async () => {
@@ -107,7 +89,7 @@ public abstract partial class Native
 }
 `)
     expect(facts.syntaxErrors()).toEqual([4])
-    expect(names(facts, 'function')).toContain('A.Good')
+    expect(definitionNames(facts, 'function')).toContain('A.Good')
     expect(facts.calls().map((c) => c.path.join('.'))).not.toContain('After')
   })
 })
@@ -126,15 +108,15 @@ public class ReportsController : Controller
     public IActionResult Open() { return Ok(); }
 }
 `)
-    expect(byName(facts, 'ReportsController.Export').decorators).toEqual([
+    expect(definitionNamed(facts, 'ReportsController.Export').decorators).toEqual([
       { path: ['HttpGet'], at: { line: 4, column: 6, endLine: 4 } },
       { path: ['Authorize'], at: { line: 4, column: 25, endLine: 4 } },
       { path: ['Microsoft', 'AspNetCore', 'Mvc', 'ProducesAttribute'], at: { line: 6, column: 14, endLine: 6 } },
     ])
-    expect(byName(facts, 'ReportsController.Open').decorators).toEqual([])
+    expect(definitionNamed(facts, 'ReportsController.Open').decorators).toEqual([])
     // A declaration is located at its first token after the attribute sections.
-    expect(byName(facts, 'ReportsController.Export').at).toEqual({ line: 7, column: 5, endLine: 7 })
-    expect(byName(facts, 'ReportsController').decorators.map((d) => d.path)).toEqual([['ApiController']])
+    expect(definitionNamed(facts, 'ReportsController.Export').at).toEqual({ line: 7, column: 5, endLine: 7 })
+    expect(definitionNamed(facts, 'ReportsController').decorators.map((d) => d.path)).toEqual([['ApiController']])
   })
 
   it('records parameters with data-annotation validation, with or without the Attribute suffix', async () => {
@@ -144,7 +126,7 @@ public class ReportsController : Controller
                        [RangeAttribute(1, 5)] int level, [EmailAddress] params string[] mails) { }
 }
 `)
-    expect(byName(facts, 'UsersController.Create').params).toEqual([
+    expect(definitionNamed(facts, 'UsersController.Create').params).toEqual([
       { name: 'form', at: { line: 3, column: 54, endLine: 3 }, declarativeValidation: "attribute 'Required'" },
       { name: 'id', at: { line: 3, column: 76, endLine: 3 } },
       { name: 'level', at: { line: 4, column: 51, endLine: 4 }, declarativeValidation: "attribute 'RangeAttribute'" },
@@ -170,7 +152,7 @@ describe('C# calls', () => {
     public void Other() { Audit(); }
 }
 `)
-    const login = byName(facts, 'Auth.Login').id
+    const login = definitionNamed(facts, 'Auth.Login').id
     expect(facts.calls().map((c) => [c.path.join('.'), c.scopes])).toEqual([
       ['this.jwt.Decode', [login]],
       ['client.Verifier.Verify', [login]],
@@ -181,7 +163,7 @@ describe('C# calls', () => {
       ['items.ForEach', [login]],
       ['Check', [login]],
       ['ArgumentNullException', [login]],
-      ['Audit', [byName(facts, 'Auth.Other').id]],
+      ['Audit', [definitionNamed(facts, 'Auth.Other').id]],
     ])
     const safe = facts.calls()[1]
     expect(safe?.receiverIdentifiers).toEqual(['client'])
@@ -220,7 +202,7 @@ describe('C# guards', () => {
     }
 }
 `)
-    const send = byName(facts, 'MailService.Send').id
+    const send = definitionNamed(facts, 'MailService.Send').id
     expect(facts.guards()).toEqual([
       { kind: 'guard', identifiers: ['recipient'], at: { line: 5, column: 9, endLine: 8 }, scopes: [send] },
       { kind: 'guard', identifiers: ['count'], at: { line: 9, column: 9, endLine: 9 }, scopes: [send] },
@@ -242,7 +224,7 @@ describe('C# error handlers', () => {
     }
 }
 `)
-    const id = byName(facts, 'ReportStore.SafeLoad').id
+    const id = definitionNamed(facts, 'ReportStore.SafeLoad').id
     expect(facts.errorHandlers()).toEqual([
       { label: 'catch', types: [['IOException']], at: { line: 6, column: 9, endLine: 6 }, scopes: [id] },
       {

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { FileFacts } from '../src/code/facts.js'
 import { analyzeJava } from '../src/code/java.js'
-import { analyze } from './code-helpers.js'
+import { analyze, bodies, definitionNamed, definitionNames, typeKinds } from './code-helpers.js'
 
 const java = (text: string): Promise<FileFacts> => analyze(analyzeJava, 'java', 'src/main/java/app/A.java', text)
-
-const names = (facts: FileFacts, kind: 'function' | 'class') =>
-  facts
-    .definitions()
-    .filter((d) => d.kind === kind)
-    .map((d) => d.qualified.join('.'))
-
-const byName = (facts: FileFacts, qualified: string) => {
-  const found = facts.definitions().find((d) => d.qualified.join('.') === qualified)
-  if (!found) throw new Error(`no definition ${qualified}`)
-  return found
-}
 
 describe('Java definitions', () => {
   it('finds methods, constructors, nested and anonymous-class methods with qualified names', async () => {
@@ -31,15 +19,15 @@ public class Billing {
     }
 }
 `)
-    expect(names(facts, 'function')).toEqual([
+    expect(definitionNames(facts, 'function')).toEqual([
       'Billing.Billing',
       'Billing.charge',
       'Billing.charge.run',
       'Billing.Ledger.post',
     ])
-    expect(names(facts, 'class')).toEqual(['Billing', 'Billing.Ledger'])
-    expect(byName(facts, 'Billing.charge').at).toEqual({ line: 5, column: 5, endLine: 7 })
-    expect(byName(facts, 'Billing.charge.run').scopes).toEqual([byName(facts, 'Billing.charge').id])
+    expect(definitionNames(facts, 'class')).toEqual(['Billing', 'Billing.Ledger'])
+    expect(definitionNamed(facts, 'Billing.charge').at).toEqual({ line: 5, column: 5, endLine: 7 })
+    expect(definitionNamed(facts, 'Billing.charge.run').scopes).toEqual([definitionNamed(facts, 'Billing.charge').id])
   })
 
   it('gives every type kind and marks bodiless signatures', async () => {
@@ -52,22 +40,14 @@ enum Mode { ON, OFF; boolean on() { return this == ON; } }
 record Point(int x, int y) { Point { if (x < 0) throw new IllegalArgumentException(); } }
 @interface Audited { String value(); }
 `)
-    const kinds = facts
-      .definitions()
-      .filter((d) => d.kind === 'class')
-      .map((d) => [d.qualified.join('.'), d.typeKind])
-    expect(kinds).toEqual([
+    expect(typeKinds(facts)).toEqual([
       ['Signer', 'interface'],
       ['Base', 'class'],
       ['Mode', 'enum'],
       ['Point', 'record'],
       ['Audited', 'annotation'],
     ])
-    const bodies = facts
-      .definitions()
-      .filter((d) => d.kind === 'function')
-      .map((d) => [d.qualified.join('.'), d.hasBody])
-    expect(bodies).toEqual([
+    expect(bodies(facts)).toEqual([
       ['Signer.sign', false],
       ['Signer.name', true],
       ['Base.run', false],
@@ -76,7 +56,7 @@ record Point(int x, int y) { Point { if (x < 0) throw new IllegalArgumentExcepti
       ['Mode.on', true],
       ['Point.Point', true],
     ])
-    expect(byName(facts, 'Point.Point').params.map((p) => p.name)).toEqual(['x', 'y'])
+    expect(definitionNamed(facts, 'Point.Point').params.map((p) => p.name)).toEqual(['x', 'y'])
   })
 
   it('ignores names in comments, strings and calls', async () => {
@@ -87,8 +67,8 @@ record Point(int x, int y) { Point { if (x < 0) throw new IllegalArgumentExcepti
     void charge() { refund(); new InvoiceSigner(); }
 }
 `)
-    expect(names(facts, 'function')).toEqual(['Billing.charge'])
-    expect(names(facts, 'class')).toEqual(['Billing'])
+    expect(definitionNames(facts, 'function')).toEqual(['Billing.charge'])
+    expect(definitionNames(facts, 'class')).toEqual(['Billing'])
   })
 
   it('drops facts inside a syntax-error region and reports the first error line', async () => {
@@ -100,7 +80,7 @@ record Point(int x, int y) { Point { if (x < 0) throw new IllegalArgumentExcepti
 }
 `)
     expect(facts.syntaxErrors()).toEqual([3])
-    expect(names(facts, 'function')).toEqual(['A.good', 'A.bad'])
+    expect(definitionNames(facts, 'function')).toEqual(['A.good', 'A.bad'])
     // 'void after()' is swallowed by the error region: the call 'after()' the parser sees there never counts.
     expect(facts.calls().map((c) => c.path.join('.'))).toEqual(['validate', 'foo', 'bar'])
   })
@@ -118,18 +98,18 @@ class Api {
     public void open() { }
 }
 `)
-    expect(byName(facts, 'Api.list').decorators).toEqual([
+    expect(definitionNamed(facts, 'Api.list').decorators).toEqual([
       {
         path: ['org', 'springframework', 'security', 'access', 'prepost', 'PreAuthorize'],
         at: { line: 3, column: 5, endLine: 3 },
       },
       { path: ['GetMapping'], at: { line: 4, column: 5, endLine: 4 } },
     ])
-    expect(byName(facts, 'Api.open').decorators).toEqual([])
+    expect(definitionNamed(facts, 'Api.open').decorators).toEqual([])
     // A declaration is located at its first token after the annotations.
-    expect(byName(facts, 'Api.list').at).toEqual({ line: 5, column: 5, endLine: 5 })
-    expect(byName(facts, 'Api').at).toEqual({ line: 2, column: 1, endLine: 9 })
-    expect(byName(facts, 'Api').decorators.map((d) => d.path)).toEqual([['RestController']])
+    expect(definitionNamed(facts, 'Api.list').at).toEqual({ line: 5, column: 5, endLine: 5 })
+    expect(definitionNamed(facts, 'Api').at).toEqual({ line: 2, column: 1, endLine: 9 })
+    expect(definitionNamed(facts, 'Api').decorators.map((d) => d.path)).toEqual([['RestController']])
   })
 
   it('records parameters with Bean Validation constraints and @Valid, not other annotations', async () => {
@@ -140,7 +120,7 @@ class Api {
     }
 }
 `)
-    expect(byName(facts, 'UserController.create').params).toEqual([
+    expect(definitionNamed(facts, 'UserController.create').params).toEqual([
       { name: 'form', at: { line: 2, column: 55, endLine: 2 }, declarativeValidation: "annotation 'Valid'" },
       { name: 'id', at: { line: 2, column: 80, endLine: 2 } },
       { name: 'name', at: { line: 3, column: 72, endLine: 3 }, declarativeValidation: "annotation 'NotBlank'" },
@@ -165,7 +145,7 @@ describe('Java calls', () => {
     void other() { audit(); }
 }
 `)
-    const login = byName(facts, 'Auth.login').id
+    const login = definitionNamed(facts, 'Auth.login').id
     const paths = facts.calls().map((c) => [c.path.join('.'), c.scopes])
     expect(paths).toEqual([
       ['this.jwt.decode', [login]],
@@ -178,7 +158,7 @@ describe('Java calls', () => {
       ['items.forEach', [login]],
       ['check', [login]],
       ['super.close', [login]],
-      ['audit', [byName(facts, 'Auth.other').id]],
+      ['audit', [definitionNamed(facts, 'Auth.other').id]],
     ])
     const verify = facts.calls()[1]!
     expect(verify.at).toEqual({ line: 4, column: 9, endLine: 4 })
@@ -228,7 +208,7 @@ describe('Java guards', () => {
     }
 }
 `)
-    const send = byName(facts, 'Svc.send').id
+    const send = definitionNamed(facts, 'Svc.send').id
     expect(facts.guards()).toEqual([
       {
         kind: 'guard',
@@ -263,7 +243,7 @@ describe('Java error handlers', () => {
     }
 }
 `)
-    const exportId = byName(facts, 'Exporter.export').id
+    const exportId = definitionNamed(facts, 'Exporter.export').id
     expect(facts.errorHandlers()).toEqual([
       {
         label: 'catch',

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { FileFacts } from '../src/code/facts.js'
 import { analyzeKotlin } from '../src/code/kotlin.js'
-import { analyze } from './code-helpers.js'
+import { analyze, bodies, definitionNamed, definitionNames, typeKinds } from './code-helpers.js'
 
 const kotlin = (text: string): Promise<FileFacts> => analyze(analyzeKotlin, 'kotlin', 'src/main/kotlin/app/A.kt', text)
-
-const names = (facts: FileFacts, kind: 'function' | 'class') =>
-  facts
-    .definitions()
-    .filter((d) => d.kind === kind)
-    .map((d) => d.qualified.join('.'))
-
-const byName = (facts: FileFacts, qualified: string) => {
-  const found = facts.definitions().find((d) => d.qualified.join('.') === qualified)
-  if (!found) throw new Error(`no definition ${qualified}`)
-  return found
-}
 
 describe('Kotlin definitions', () => {
   it('finds top-level, extension, member, local and constructor functions; companions are transparent', async () => {
@@ -38,7 +26,7 @@ class KeyRing(val size: Int) {
     }
 }
 `)
-    expect(names(facts, 'function')).toEqual([
+    expect(definitionNames(facts, 'function')).toEqual([
       'encryptPayload',
       'masked',
       'KeyRing.KeyRing',
@@ -46,8 +34,8 @@ class KeyRing(val size: Int) {
       'KeyRing.rotate.pick',
       'KeyRing.create',
     ])
-    expect(byName(facts, 'KeyRing.rotate.pick').scopes).toEqual([byName(facts, 'KeyRing.rotate').id])
-    expect(byName(facts, 'masked').at).toEqual({ line: 5, column: 1, endLine: 5 })
+    expect(definitionNamed(facts, 'KeyRing.rotate.pick').scopes).toEqual([definitionNamed(facts, 'KeyRing.rotate').id])
+    expect(definitionNamed(facts, 'masked').at).toEqual({ line: 5, column: 1, endLine: 5 })
   })
 
   it('gives type kinds for classes, interfaces, objects and enums, and marks bodiless functions', async () => {
@@ -64,11 +52,7 @@ object Registry { fun all() = listOf<String>() }
 abstract class Base { abstract fun run() }
 typealias Name = String
 `)
-    const kinds = facts
-      .definitions()
-      .filter((d) => d.kind === 'class')
-      .map((d) => [d.qualified.join('.'), d.typeKind])
-    expect(kinds).toEqual([
+    expect(typeKinds(facts)).toEqual([
       ['Dto', 'class'],
       ['Result', 'class'],
       ['Mode', 'enum'],
@@ -78,11 +62,7 @@ typealias Name = String
       ['Registry', 'object'],
       ['Base', 'class'],
     ])
-    const bodies = facts
-      .definitions()
-      .filter((d) => d.kind === 'function')
-      .map((d) => [d.qualified.join('.'), d.hasBody])
-    expect(bodies).toEqual([
+    expect(bodies(facts)).toEqual([
       ['Mode.on', true],
       ['Signer.sign', false],
       ['Signer.name', true],
@@ -99,8 +79,8 @@ typealias Name = String
     fun charge() { refund(); InvoiceSigner() }
 }
 `)
-    expect(names(facts, 'function')).toEqual(['Billing.charge'])
-    expect(names(facts, 'class')).toEqual(['Billing'])
+    expect(definitionNames(facts, 'function')).toEqual(['Billing.charge'])
+    expect(definitionNames(facts, 'class')).toEqual(['Billing'])
   })
 
   it('drops facts inside a syntax-error region and reports its line', async () => {
@@ -108,7 +88,7 @@ typealias Name = String
 class G { companion object Named { fun g() {} }; val r = object : Runnable { override fun run() { go() } } }
 `)
     expect(facts.syntaxErrors()).toEqual([2])
-    expect(names(facts, 'function')).toEqual(['ok'])
+    expect(definitionNames(facts, 'function')).toEqual(['ok'])
     expect(facts.calls().map((c) => c.path.join('.'))).toEqual(['verify'])
   })
 })
@@ -129,16 +109,16 @@ describe('Kotlin annotations and parameters', () => {
     fun open() {}
 }
 `)
-    expect(byName(facts, 'PaymentService.refund').decorators).toEqual([
+    expect(definitionNamed(facts, 'PaymentService.refund').decorators).toEqual([
       { path: ['Secured'], at: { line: 2, column: 5, endLine: 2 } },
     ])
-    expect(byName(facts, 'PaymentService.settle').decorators.map((d) => d.path)).toEqual([
+    expect(definitionNamed(facts, 'PaymentService.settle').decorators.map((d) => d.path)).toEqual([
       ['org', 'springframework', 'transaction', 'annotation', 'Transactional'],
       ['PreAuthorize'],
     ])
-    expect(byName(facts, 'PaymentService.open').decorators).toEqual([])
+    expect(definitionNamed(facts, 'PaymentService.open').decorators).toEqual([])
     // A declaration is located at its first token after the annotations.
-    expect(byName(facts, 'PaymentService.refund').at).toEqual({ line: 3, column: 5, endLine: 5 })
+    expect(definitionNamed(facts, 'PaymentService.refund').at).toEqual({ line: 3, column: 5, endLine: 5 })
   })
 
   it('names backtick-quoted test functions without their backticks', async () => {
@@ -147,7 +127,7 @@ describe('Kotlin annotations and parameters', () => {
     fun \`rejects an expired token\`() { }
 }
 `)
-    expect(names(facts, 'function')).toEqual(['TokenTest.rejects an expired token'])
+    expect(definitionNames(facts, 'function')).toEqual(['TokenTest.rejects an expired token'])
   })
 
   it('keeps annotations the grammar detaches from a top-level function, and not those of a neighbour', async () => {
@@ -161,12 +141,12 @@ fun plain() {}
 @ResponseBody
 fun mapped(): String = "x"
 `)
-    expect(byName(facts, 'top').decorators).toEqual([
+    expect(definitionNamed(facts, 'top').decorators).toEqual([
       { path: ['Secured'], at: { line: 1, column: 1, endLine: 1 } },
       { path: ['Deprecated'], at: { line: 2, column: 1, endLine: 2 } },
     ])
-    expect(byName(facts, 'plain').decorators).toEqual([])
-    expect(byName(facts, 'mapped').decorators.map((d) => d.path)).toEqual([['GetMapping'], ['ResponseBody']])
+    expect(definitionNamed(facts, 'plain').decorators).toEqual([])
+    expect(definitionNamed(facts, 'mapped').decorators.map((d) => d.path)).toEqual([['GetMapping'], ['ResponseBody']])
   })
 
   it('records parameters with Bean Validation constraints, use-site targets included', async () => {
@@ -175,7 +155,7 @@ fun mapped(): String = "x"
                @field:NotBlank name: String, @javax.validation.constraints.Email vararg mails: String) {}
 }
 `)
-    expect(byName(facts, 'Api.create').params).toEqual([
+    expect(definitionNamed(facts, 'Api.create').params).toEqual([
       { name: 'form', at: { line: 2, column: 36, endLine: 2 }, declarativeValidation: "annotation 'Valid'" },
       { name: 'id', at: { line: 2, column: 62, endLine: 2 } },
       { name: 'name', at: { line: 3, column: 32, endLine: 3 }, declarativeValidation: "annotation 'NotBlank'" },
@@ -199,7 +179,7 @@ describe('Kotlin calls', () => {
     fun other() { audit() }
 }
 `)
-    const login = byName(facts, 'Auth.login').id
+    const login = definitionNamed(facts, 'Auth.login').id
     expect(facts.calls().map((c) => [c.path.join('.'), c.scopes])).toEqual([
       ['this.jwt.decode', [login]],
       ['client.verifier.verify', [login]],
@@ -211,7 +191,7 @@ describe('Kotlin calls', () => {
       ['token.isNotBlank', [login]],
       ['Validator', [login]],
       ['items.map', [login]],
-      ['audit', [byName(facts, 'Auth.other').id]],
+      ['audit', [definitionNamed(facts, 'Auth.other').id]],
     ])
     const require = facts.calls().find((c) => c.path[0] === 'require')
     expect(require?.argIdentifiers).toEqual(['token', 'token'])
@@ -251,7 +231,7 @@ describe('Kotlin guards', () => {
     if (count == 0) { println(body) }
 }
 `)
-    const send = byName(facts, 'send').id
+    const send = definitionNamed(facts, 'send').id
     expect(facts.guards()).toEqual([
       { kind: 'guard', identifiers: ['recipient'], at: { line: 2, column: 5, endLine: 2 }, scopes: [send] },
       { kind: 'guard', identifiers: ['count'], at: { line: 3, column: 5, endLine: 3 }, scopes: [send] },
@@ -267,7 +247,7 @@ describe('Kotlin error handlers', () => {
     try { write() } finally { close() }
 }
 `)
-    const exportId = byName(facts, 'export').id
+    const exportId = definitionNamed(facts, 'export').id
     expect(facts.errorHandlers()).toEqual([
       { label: 'catch', types: [['IOException']], at: { line: 2, column: 21, endLine: 2 }, scopes: [exportId] },
       {

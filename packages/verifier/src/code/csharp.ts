@@ -5,22 +5,16 @@ import type {
   ErrorHandler,
   Guard,
   HeaderSite,
-  HeaderValue,
   Import,
   MiddlewareRegistration,
   NamePath,
   Parameter,
   Span,
 } from './facts.js'
-import {
-  buildStructure,
-  callFact,
-  type DefinitionShape,
-  HEADER_SETTERS,
-  type ScopesOf,
-  type Structure,
-} from './java.js'
+import { JVM_CLR_HEADER_SETTERS } from './frameworks.js'
+import { headerValue } from './literals.js'
 import { type Analyzer, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
+import { buildStructure, callFact, type DefinitionShape, type ScopesOf, type Structure } from './structure.js'
 
 const TYPE_KINDS: Record<string, string> = {
   class_declaration: 'class',
@@ -338,13 +332,6 @@ function decodeEscape(sequence: string): string {
   return ESCAPES[body] ?? body
 }
 
-function headerValue(node: SgNode | undefined): HeaderValue {
-  const text = stringValue(node)
-  if (text !== undefined) return { kind: 'literal', text }
-  if (node && NUMBER_KINDS.has(String(node.kind()))) return { kind: 'literal', text: node.text() }
-  return { kind: 'dynamic' }
-}
-
 /** Invocations `receiver.Name(...)` whose member name matches, outside syntax errors. */
 function memberCalls(root: SgNode, pattern: string, scopesOf: ScopesOf): SgNode[] {
   const member = { kind: 'member_access_expression', has: { field: 'name', regex: pattern } }
@@ -385,14 +372,14 @@ function collectMiddleware(root: SgNode, scopesOf: ScopesOf): MiddlewareRegistra
 
 function collectHeaders(root: SgNode, scopesOf: ScopesOf): HeaderSite[] {
   const sites: HeaderSite[] = []
-  const setters = { field: 'function', regex: `(^|\\W)(${[...HEADER_SETTERS].join('|')})$` }
+  const setters = { field: 'function', regex: `(^|\\W)(${[...JVM_CLR_HEADER_SETTERS].join('|')})$` }
   for (const node of root.findAll({ rule: { kind: 'invocation_expression', has: setters } })) {
     const path = callPath(node)
-    if (!HEADER_SETTERS.has(path.at(-1) ?? '')) continue
+    if (!JVM_CLR_HEADER_SETTERS.has(path.at(-1) ?? '')) continue
     const [first, second] = argumentsOf(node)
     const name = stringValue(first)
     if (name === undefined || !second || !scopesOf(node)) continue
-    sites.push({ name, value: headerValue(second), at: spanOf(node), via: path.join('.') })
+    sites.push({ name, value: headerValue(second, stringValue, NUMBER_KINDS), at: spanOf(node), via: path.join('.') })
   }
   for (const node of root.findAll({ rule: { kind: 'assignment_expression' } })) {
     const site = subscriptAssignment(node)
@@ -410,5 +397,10 @@ function subscriptAssignment(node: SgNode): HeaderSite | undefined {
   const isHeaders = path.length > 1 ? /^(headers|Headers)$/.test(last) : /^(response|resp|res)$/.test(last)
   const name = stringValue(argumentsOf(target)[0])
   if (!isHeaders || name === undefined) return undefined
-  return { name, value: headerValue(node.field('right') ?? undefined), at: spanOf(node), via: `${path.join('.')}[...]` }
+  return {
+    name,
+    value: headerValue(node.field('right') ?? undefined, stringValue, NUMBER_KINDS),
+    at: spanOf(node),
+    via: `${path.join('.')}[...]`,
+  }
 }

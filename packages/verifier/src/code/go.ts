@@ -6,28 +6,25 @@ import type {
   ErrorHandler,
   Guard,
   HeaderSite,
-  HeaderValue,
   Import,
   MiddlewareRegistration,
   NamePath,
   Parameter,
   Span,
 } from './facts.js'
+import { HEADER_SETTERS } from './frameworks.js'
+import { headerValue } from './literals.js'
+import {
+  enclosingScopes,
+  type FunctionRange,
+  lazyScopeIndex,
+  type ScopeIndex,
+  type ScopesAt,
+  type Valid,
+} from './scopes.js'
 import { type Analyzer, errorNodesPresent, firstSyntaxErrorLine, inErrorRegion, lazyFacts, spanOf } from './source.js'
+import { spanOfRange } from './tree.js'
 
-/** Calls that set a header when their first argument is the header name as a literal (§3.21). */
-const HEADER_SETTERS: ReadonlySet<string> = new Set([
-  'setHeader',
-  'set',
-  'header',
-  'append',
-  'add',
-  'addHeader',
-  'Set',
-  'Add',
-  'Append',
-  'insert_header',
-])
 const ENV_READERS: ReadonlySet<string> = new Set(['Getenv', 'LookupEnv'])
 const CLASS_KINDS: Record<string, string> = { struct_type: 'struct', interface_type: 'interface' }
 const FUNCTION_RULE: NapiConfig = { rule: { any: [{ kind: 'function_declaration' }, { kind: 'method_declaration' }] } }
@@ -73,35 +70,17 @@ const ENV_RULE = callTo('^os\\.(Getenv|LookupEnv)$')
 const USE_RULE = callTo('\\.\\s*Use$')
 const HEADER_RULE = callTo(`(^|\\.)\\s*(${[...HEADER_SETTERS].join('|')})$`)
 
-/** Where a function's body lies; facts inside it list its id and its enclosing functions' ids. */
-interface FunctionRange {
-  id: number
-  start: number
-  end: number
-  scopes: number[]
+/** A function's range with its qualified name, which qualifies the types declared inside it. */
+interface GoFunction extends FunctionRange {
   qualified: string[]
 }
-
-interface Index {
-  definitions: Definition[]
-  /** Function ranges sorted by start offset. */
-  functions: FunctionRange[]
-}
-
-type Valid = (node: SgNode) => boolean
-type ScopesAt = (node: SgNode, range?: Range) => number[]
 
 export const analyzeGo: Analyzer = (source) => {
   const root = source.tree?.root()
   if (!root) return lazyFacts('go', undefined, {})
   const valid: Valid = errorNodesPresent(root) ? (node) => !inErrorRegion(node) : () => true
 
-  let indexed: Index | undefined
-  const index = () => {
-    indexed ??= collectDefinitions(root, valid)
-    return indexed
-  }
-  const scopesAt: ScopesAt = (node, range = node.range()) => enclosingScopes(index().functions, range.start.index)
+  const { index, scopesAt } = lazyScopeIndex(() => collectDefinitions(root, valid))
   return lazyFacts('go', () => firstSyntaxErrorLine(root), {
     definitions: () => index().definitions,
     calls: () => collectCalls(root, valid, scopesAt),
@@ -114,37 +93,11 @@ export const analyzeGo: Analyzer = (source) => {
   })
 }
 
-/** Ids of the functions enclosing an offset, innermost first (ranges nest or are disjoint). */
-function enclosingScopes(functions: FunctionRange[], offset: number): number[] {
-  const candidate = innermostCandidate(functions, offset)
-  const byId = (id: number | undefined) => functions.find((f) => f.id === id)
-  for (let f = candidate; f; f = byId(f.scopes[0])) {
-    if (offset < f.end) return [f.id, ...f.scopes]
-  }
-  return []
-}
-
-/** The last range starting at or before the offset: any range containing the offset encloses it or is it. */
-function innermostCandidate(functions: FunctionRange[], offset: number): FunctionRange | undefined {
-  let lo = 0
-  let hi = functions.length - 1
-  let found: FunctionRange | undefined
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1
-    const f = functions[mid]!
-    if (f.start <= offset) {
-      found = f
-      lo = mid + 1
-    } else hi = mid - 1
-  }
-  return found
-}
-
 // ---------------------------------------------------------------- definitions
 
-function collectDefinitions(root: SgNode, valid: Valid): Index {
+function collectDefinitions(root: SgNode, valid: Valid): ScopeIndex<GoFunction> {
   const definitions: Definition[] = []
-  const functions: FunctionRange[] = []
+  const functions: GoFunction[] = []
   // Go functions never nest, so functions have no enclosing scopes.
   for (const node of root.findAll(FUNCTION_RULE)) {
     const name = node.field('name')?.text()
@@ -280,12 +233,6 @@ function calleeOf(call: SgNode): Callee | undefined {
 function callPath(call: SgNode): NamePath {
   return calleeOf(call)?.path ?? []
 }
-
-const spanOfRange = (r: Range): Span => ({
-  line: r.start.line + 1,
-  column: r.start.column + 1,
-  endLine: r.end.line + 1,
-})
 
 /** A call's span; a method call continuing a chain on a later line starts at its method name. */
 function callSpan(call: SgNode, range: Range, simple: boolean): Span {
@@ -558,13 +505,6 @@ function collectMiddleware(root: SgNode, valid: Valid): MiddlewareRegistration[]
   return registrations
 }
 
-function headerValue(node: SgNode | undefined): HeaderValue {
-  const text = stringValue(node)
-  if (text !== undefined) return { kind: 'literal', text }
-  if (node && NUMBER_KINDS.has(`${node.kind()}`)) return { kind: 'literal', text: node.text() }
-  return { kind: 'dynamic' }
-}
-
 function collectHeaders(root: SgNode, valid: Valid): HeaderSite[] {
   const sites: HeaderSite[] = []
   for (const call of root.findAll(HEADER_RULE)) {
@@ -575,7 +515,7 @@ function collectHeaders(root: SgNode, valid: Valid): HeaderSite[] {
     if (!name || !valid(call)) continue
     sites.push({
       name,
-      value: headerValue(second),
+      value: headerValue(second, stringValue, NUMBER_KINDS),
       at: callSpan(call, call.range(), callee.simple),
       via: calleeText(call),
     })

@@ -1,64 +1,28 @@
-import type { NapiConfig, SgNode } from '@ast-grep/napi'
+import type { SgNode } from '@ast-grep/napi'
 import type {
   Call,
-  Definition,
   EnvRead,
   ErrorHandler,
   Guard,
   HeaderSite,
-  HeaderValue,
   Import,
   MiddlewareRegistration,
   NamePath,
   Parameter,
   Span,
 } from './facts.js'
+import { BEAN_VALIDATION, JVM_CLR_HEADER_SETTERS, SPRING_REGISTRATIONS } from './frameworks.js'
+import { headerValue } from './literals.js'
 import { type Analyzer, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
-
-/** Bean Validation constraints and `@Valid`/`@Validated` (§3.5 form 3), shared with the Kotlin analyzer. */
-export const BEAN_VALIDATION: ReadonlySet<string> = new Set([
-  'Valid',
-  'Validated',
-  'NotNull',
-  'NotBlank',
-  'NotEmpty',
-  'Size',
-  'Min',
-  'Max',
-  'Pattern',
-  'Email',
-  'Positive',
-  'PositiveOrZero',
-  'Negative',
-  'NegativeOrZero',
-  'Digits',
-  'DecimalMin',
-  'DecimalMax',
-  'Past',
-  'Future',
-])
-
-/** Spring filter and interceptor registrations (§3.20); the middleware is the first argument. */
-export const SPRING_REGISTRATIONS: ReadonlySet<string> = new Set([
-  'addFilter',
-  'addFilterBefore',
-  'addFilterAfter',
-  'addFilterAt',
-  'addInterceptor',
-])
-
-/** Calls that set a header when their first argument is the header name as a literal (§3.21). */
-export const HEADER_SETTERS: ReadonlySet<string> = new Set([
-  'setHeader',
-  'addHeader',
-  'set',
-  'add',
-  'append',
-  'header',
-  'Set',
-  'Add',
-  'Append',
-])
+import {
+  buildStructure,
+  type Container,
+  callFact,
+  type DefinitionShape,
+  type ScopesOf,
+  type Structure,
+} from './structure.js'
+import { extentOf } from './tree.js'
 
 const TYPE_KINDS: Record<string, string> = {
   class_declaration: 'class',
@@ -91,120 +55,6 @@ export const analyzeJava: Analyzer = (source) => {
     middleware: () => collectMiddleware(root, scopesOf),
     headers: () => collectHeaders(root, scopesOf),
   })
-}
-
-/** What encloses a construct: a definition, or a syntax-error region (§2.5). */
-export type Container = { kind: 'error' } | { kind: 'class' | 'function'; name: string; id: number; node: SgNode }
-
-/** A definition as a language analyzer describes it; `buildStructure` adds the id, qualified name and scopes. */
-export type DefinitionShape = Omit<Definition, 'id' | 'qualified' | 'scopes'> & { name: string }
-
-/** Ids of the function definitions enclosing a node, innermost first; undefined inside a syntax-error region. */
-export type ScopesOf = (node: SgNode) => number[] | undefined
-
-export interface Structure {
-  definitions: Definition[]
-  scopesOf: ScopesOf
-}
-
-/** Start and end offsets of a node (UTF-16 units). */
-function offsets(node: SgNode): { start: number; end: number } {
-  const r = node.range()
-  return { start: r.start.index, end: r.end.index }
-}
-
-/**
- * Properly nested ranges added in document order, answering what encloses a node by its offsets alone: one native
- * call per fact instead of materialising every ancestor across the native boundary.
- */
-class Nesting<T> {
-  private readonly entries: { start: number; end: number; parent: number; value: T }[] = []
-
-  /** Adds a range; ranges come in document order, an enclosing range before those inside it. */
-  add(start: number, end: number, value: T): void {
-    this.entries.push({ start, end, parent: this.innermost(start, end), value })
-  }
-
-  /** Values of the ranges enclosing the node, innermost first. */
-  enclosing(node: SgNode): T[] {
-    const { start, end } = offsets(node)
-    const values: T[] = []
-    for (let i = this.innermost(start, end); i >= 0; i = this.entries[i]!.parent) values.push(this.entries[i]!.value)
-    return values
-  }
-
-  private innermost(start: number, end: number): number {
-    let lo = 0
-    let hi = this.entries.length - 1
-    let last = -1
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1
-      if (this.entries[mid]!.start <= start) {
-        last = mid
-        lo = mid + 1
-      } else hi = mid - 1
-    }
-    // The last range starting before the node encloses it, or one of its own encloses it.
-    let i = last
-    while (i >= 0 && this.entries[i]!.end < end) i = this.entries[i]!.parent
-    return i
-  }
-}
-
-function scopesIn(enclosing: Container[]): number[] | undefined {
-  const scopes: number[] = []
-  for (const c of enclosing) {
-    if (c.kind === 'error') return undefined
-    if (c.kind === 'function') scopes.push(c.id)
-  }
-  return scopes
-}
-
-/**
- * Collects the definitions a rule selects, in document order, with qualified names built from the enclosing
- * definitions (§2.6) and their scopes; definitions inside syntax-error regions are left out. Shared by the Java,
- * Kotlin and C# analyzers.
- */
-export function buildStructure(
-  root: SgNode,
-  rule: NapiConfig,
-  describe: (node: SgNode, enclosing: Container[]) => DefinitionShape | undefined,
-): Structure {
-  const nesting = new Nesting<Container>()
-  const definitions: Definition[] = []
-  const found = [...root.findAll({ rule: { kind: 'ERROR' } }), ...root.findAll(rule)].map((node) => ({
-    node,
-    ...offsets(node),
-  }))
-  found.sort((a, b) => a.start - b.start || b.end - a.end)
-  for (const { node, start, end } of found) {
-    if (node.kind() === 'ERROR') {
-      nesting.add(start, end, { kind: 'error' })
-      continue
-    }
-    const enclosing = nesting.enclosing(node)
-    const scopes = scopesIn(enclosing)
-    const shape = scopes && describe(node, enclosing)
-    if (!scopes || !shape) continue
-    const { name, ...rest } = shape
-    const outer = enclosing.flatMap((c) => (c.kind === 'error' ? [] : [c.name])).reverse()
-    const id = definitions.length
-    definitions.push({ id, qualified: [...outer, name], ...rest, scopes })
-    nesting.add(start, end, { kind: shape.kind, name, id, node })
-  }
-  return { definitions, scopesOf: (node) => scopesIn(nesting.enclosing(node)) }
-}
-
-/** A call fact whose argument identifiers are read on first use: only parameter validation asks for them. */
-export function callFact(fields: Omit<Call, 'argIdentifiers'>, readArguments: () => string[]): Call {
-  let identifiers: string[] | undefined
-  return {
-    ...fields,
-    get argIdentifiers() {
-      identifiers ??= readArguments()
-      return identifiers
-    },
-  }
 }
 
 function describeDefinition(node: SgNode, enclosing: Container[]): DefinitionShape | undefined {
@@ -322,11 +172,11 @@ function identifiersIn(node: SgNode): string[] {
   const members = new Set<number>()
   for (const access of node.findAll(MEMBER_RULE)) {
     const member = access.field(access.kind() === 'field_access' ? 'field' : 'name')
-    if (member) members.add(offsets(member).start)
+    if (member) members.add(extentOf(member).start)
   }
   return node
     .findAll(IDENTIFIER_RULE)
-    .filter((id) => !members.has(offsets(id).start))
+    .filter((id) => !members.has(extentOf(id).start))
     .map((id) => id.text())
 }
 
@@ -435,13 +285,6 @@ const NUMBER_KINDS = new Set([
   'hex_floating_point_literal',
 ])
 
-function headerValue(node: SgNode | undefined): HeaderValue {
-  const text = stringValue(node)
-  if (text !== undefined) return { kind: 'literal', text }
-  if (node && NUMBER_KINDS.has(String(node.kind()))) return { kind: 'literal', text: node.text() }
-  return { kind: 'dynamic' }
-}
-
 function collectEnvReads(root: SgNode, scopesOf: ScopesOf): EnvRead[] {
   const reads: EnvRead[] = []
   const rule = { rule: { kind: 'method_invocation', has: { field: 'name', regex: '^getenv$' } } }
@@ -477,13 +320,18 @@ function collectMiddleware(root: SgNode, scopesOf: ScopesOf): MiddlewareRegistra
 
 function collectHeaders(root: SgNode, scopesOf: ScopesOf): HeaderSite[] {
   const sites: HeaderSite[] = []
-  const names = [...HEADER_SETTERS].join('|')
+  const names = [...JVM_CLR_HEADER_SETTERS].join('|')
   const rule = { rule: { kind: 'method_invocation', has: { field: 'name', regex: `^(${names})$` } } }
   for (const node of root.findAll(rule)) {
     const [first, second] = argumentsOf(node)
     const name = stringValue(first)
     if (name === undefined || !second || !scopesOf(node)) continue
-    sites.push({ name, value: headerValue(second), at: spanOf(node), via: callPath(node).join('.') })
+    sites.push({
+      name,
+      value: headerValue(second, stringValue, NUMBER_KINDS),
+      at: spanOf(node),
+      via: callPath(node).join('.'),
+    })
   }
   return sites
 }

@@ -14,6 +14,7 @@ import type {
   Span,
   TestDefinition,
 } from './facts.js'
+import { HEADER_OBJECT_CALLS, HEADER_SETTERS, RESPONSE_VARIABLES } from './frameworks.js'
 import {
   type Analyzer,
   errorNodesPresent,
@@ -534,21 +535,6 @@ class ScopeIndex {
 // ---------------------------------------------------------------------------------------------------------------
 // Headers (§3.21)
 
-const HEADER_CALLS = new Set([
-  'setHeader',
-  'set',
-  'header',
-  'append',
-  'add',
-  'addHeader',
-  'Set',
-  'Add',
-  'Append',
-  'insert_header',
-])
-const HEADER_OBJECT_CALLS = new Set(['set', 'header', 'headers', 'writeHead'])
-const HEADER_SUBSCRIPT_TARGETS = new Set(['response', 'resp', 'res'])
-
 /** helmet 7 defaults: each header with the option names that control it (current name first, legacy alias second). */
 const HELMET_HEADERS: [header: string, options: string[]][] = [
   ['Content-Security-Policy', ['contentSecurityPolicy']],
@@ -803,7 +789,7 @@ class JsFile {
       const via = path.join('.')
       const args = argumentsOf(call)
       // Every header-setting API takes a value too; a lone argument (`seen.add('X-Frame-Options')`) sets nothing.
-      const name = HEADER_CALLS.has(method) && args.length >= 2 ? literalString(args[0]!) : undefined
+      const name = HEADER_SETTERS.has(method) && args.length >= 2 ? literalString(args[0]!) : undefined
       if (name !== undefined) out.push({ name, value: headerValue(args[1]), at: spanOf(args[0]!), via })
       if (!HEADER_OBJECT_CALLS.has(method)) continue
       // `res.set({…})` takes the headers first; `writeHead(status, [message], {…})` takes them last.
@@ -972,7 +958,7 @@ function registration(
 
 /** `….headers[…]`, `….Headers[…]`, or a variable named response/resp/res. */
 function isHeaderTarget(n: SgNode): boolean {
-  if (n.kind() === 'identifier') return HEADER_SUBSCRIPT_TARGETS.has(n.text())
+  if (n.kind() === 'identifier') return RESPONSE_VARIABLES.has(n.text())
   if (n.kind() !== 'member_expression') return false
   const prop = n.field('property')?.text()
   return prop === 'headers' || prop === 'Headers'

@@ -5,25 +5,23 @@ import type {
   ErrorHandler,
   Guard,
   HeaderSite,
-  HeaderValue,
   Import,
   MiddlewareRegistration,
   NamePath,
   Parameter,
   Span,
 } from './facts.js'
+import { BEAN_VALIDATION, JVM_CLR_HEADER_SETTERS, SPRING_REGISTRATIONS } from './frameworks.js'
+import { headerValue } from './literals.js'
+import { type Analyzer, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
 import {
-  BEAN_VALIDATION,
   buildStructure,
   type Container,
   callFact,
   type DefinitionShape,
-  HEADER_SETTERS,
   type ScopesOf,
-  SPRING_REGISTRATIONS,
   type Structure,
-} from './java.js'
-import { type Analyzer, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
+} from './structure.js'
 
 const DEFINITION_RULE = {
   rule: {
@@ -366,13 +364,6 @@ function decodeEscapes(text: string): string {
   )
 }
 
-function headerValue(node: SgNode | undefined): HeaderValue {
-  const text = stringValue(node)
-  if (text !== undefined) return { kind: 'literal', text }
-  if (node && NUMBER_KINDS.has(String(node.kind()))) return { kind: 'literal', text: node.text() }
-  return { kind: 'dynamic' }
-}
-
 /** Calls whose callee is one of the names, bare or as the member of a navigation (`System.getenv`). */
 function namedCalls(root: SgNode, names: Iterable<string>, scopesOf: ScopesOf): SgNode[] {
   const name = { kind: 'simple_identifier', regex: `^(${[...names].join('|')})$` }
@@ -408,11 +399,16 @@ function collectMiddleware(root: SgNode, scopesOf: ScopesOf): MiddlewareRegistra
 
 function collectHeaders(root: SgNode, scopesOf: ScopesOf): HeaderSite[] {
   const sites: HeaderSite[] = []
-  for (const node of namedCalls(root, HEADER_SETTERS, scopesOf)) {
+  for (const node of namedCalls(root, JVM_CLR_HEADER_SETTERS, scopesOf)) {
     const [first, second] = valueArguments(node)
     const name = stringValue(first)
     if (name === undefined || !second) continue
-    sites.push({ name, value: headerValue(second), at: spanOf(node), via: calledPath(node).join('.') })
+    sites.push({
+      name,
+      value: headerValue(second, stringValue, NUMBER_KINDS),
+      at: spanOf(node),
+      via: calledPath(node).join('.'),
+    })
   }
   for (const node of root.findAll({ rule: { kind: 'assignment' } })) {
     const site = subscriptAssignment(node)
@@ -434,5 +430,10 @@ function subscriptAssignment(node: SgNode): HeaderSite | undefined {
   const isHeaders = path.length > 1 ? /^(headers|Headers)$/.test(last) : /^(response|resp|res)$/.test(last)
   const name = stringValue(subscript.namedChildren()[0])
   if (!isHeaders || name === undefined || path.includes('')) return undefined
-  return { name, value: headerValue(node.namedChildren().at(-1)), at: spanOf(node), via: `${path.join('.')}[...]` }
+  return {
+    name,
+    value: headerValue(node.namedChildren().at(-1), stringValue, NUMBER_KINDS),
+    at: spanOf(node),
+    via: `${path.join('.')}[...]`,
+  }
 }

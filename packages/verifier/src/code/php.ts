@@ -11,35 +11,10 @@ import type {
   NamePath,
   Parameter,
 } from './facts.js'
+import { HEADER_OBJECT_CALLS, HEADER_SETTERS, RESPONSE_VARIABLES } from './frameworks.js'
+import { headerValue, simpleEscape } from './literals.js'
 import { type Analyzer, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
-
-/** Half-open UTF-16 range of a node, for containment tests without walking parents. */
-interface Extent {
-  start: number
-  end: number
-}
-
-function extentOf(node: SgNode): Extent {
-  const r = node.range()
-  return { start: r.start.index, end: r.end.index }
-}
-
-function contains(outer: Extent, inner: Extent): boolean {
-  return outer.start <= inner.start && inner.end <= outer.end
-}
-
-function firstLine(text: string): string {
-  const nl = text.indexOf('\n')
-  return (nl < 0 ? text : text.slice(0, nl)).trimEnd()
-}
-
-function namedChildren(node: SgNode | null | undefined): SgNode[] {
-  return node ? node.children().filter((c) => c.isNamed() && c.kind() !== 'comment') : []
-}
-
-function byPosition<T extends { at: { line: number; column: number } }>(a: T, b: T): number {
-  return a.at.line - b.at.line || a.at.column - b.at.column
-}
+import { byPosition, contains, type Extent, errorRegions, extentOf, firstLine, namedChildren } from './tree.js'
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', v: '\v', e: '\x1b', f: '\f', '0': '\0' }
 
@@ -53,7 +28,7 @@ function stringValue(node: SgNode | null | undefined): string | undefined {
   for (const part of namedChildren(node)) {
     if (part.kind() === 'string_content')
       value += kind === 'string' ? part.text().replace(/\\([\\'])/g, '$1') : part.text()
-    else if (part.kind() === 'escape_sequence') value += ESCAPES[part.text().slice(1)] ?? part.text().slice(1)
+    else if (part.kind() === 'escape_sequence') value += simpleEscape(part.text(), ESCAPES)
     else return undefined
   }
   return value
@@ -126,20 +101,6 @@ const CALL_KINDS = [
   'scoped_call_expression',
   'object_creation_expression',
 ]
-const HEADER_CALLS = new Set([
-  'setHeader',
-  'set',
-  'header',
-  'append',
-  'add',
-  'addHeader',
-  'Set',
-  'Add',
-  'Append',
-  'insert_header',
-])
-const HEADER_OBJECT_CALLS = new Set(['set', 'header', 'headers', 'writeHead'])
-const RESPONSE_VARIABLES = new Set(['response', 'resp', 'res'])
 const EXIT_CALLS = new Set(['abort', 'panic'])
 const INCLUDE_KINDS = ['require_expression', 'require_once_expression', 'include_expression', 'include_once_expression']
 const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -159,13 +120,7 @@ export const analyzePhp: Analyzer = (source) => {
   const tree = source.tree
   if (!tree) throw new Error(`no syntax tree for ${source.rel}`)
   const root = tree.root()
-  const errorExtents = root.findAll({ rule: { kind: 'ERROR' } }).map(extentOf)
-  const inError = (node: SgNode): boolean => {
-    if (errorExtents.length === 0) return false
-    const e = extentOf(node)
-    return errorExtents.some((x) => contains(x, e))
-  }
-  const live = (kind: string): SgNode[] => root.findAll({ rule: { kind } }).filter((n) => !inError(n))
+  const { live } = errorRegions(root)
 
   let definitionCache: { definitions: Definition[]; functions: Scoped[] } | undefined
   const defs = () => {
@@ -394,11 +349,10 @@ function collectEnvReads(live: (kind: string) => SgNode[], calls: CallSite[]): E
   return out.sort(byPosition)
 }
 
+const NUMBER_KINDS: ReadonlySet<string> = new Set(['integer', 'float'])
+
 function literalValue(node: SgNode | undefined): HeaderValue {
-  const s = stringValue(node)
-  if (s !== undefined) return { kind: 'literal', text: s }
-  if (node && (node.kind() === 'integer' || node.kind() === 'float')) return { kind: 'literal', text: node.text() }
-  return { kind: 'dynamic' }
+  return headerValue(node, stringValue, NUMBER_KINDS)
 }
 
 /** The literal text before any interpolation or concatenation of a `header(…)` argument, and whether that is all. */
@@ -445,7 +399,7 @@ function collectHeaders(live: (kind: string) => SgNode[], calls: CallSite[]): He
       continue
     }
     if (call.node.kind() === 'object_creation_expression') continue
-    const name = HEADER_CALLS.has(method) ? stringValue(call.args[0]) : undefined
+    const name = HEADER_SETTERS.has(method) ? stringValue(call.args[0]) : undefined
     if (name !== undefined) out.push({ name, value: literalValue(call.args[1]), at: spanOf(call.node), via })
     if (!HEADER_OBJECT_CALLS.has(method)) continue
     for (const array of call.args.filter((a) => a.kind() === 'array_creation_expression')) {

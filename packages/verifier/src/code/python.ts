@@ -13,7 +13,9 @@ import type {
   Parameter,
   Span,
 } from './facts.js'
+import { HEADER_OBJECT_CALLS, HEADER_SETTERS } from './frameworks.js'
 import { type Analyzer, errorNodesPresent, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
+import { byPosition, contains, type Extent, extentOf, spanOfRange } from './tree.js'
 
 /**
  * Python analyzer (ASSERTIONS §2.5, §3.1–§3.5, §3.16–§3.18, §3.20, §3.21). Facts come from syntax nodes outside error
@@ -39,11 +41,6 @@ export const analyzePython: Analyzer = (source) => {
 }
 
 type Rule = NapiConfig['rule']
-
-interface Extent {
-  start: number
-  end: number
-}
 
 interface DefinitionNode {
   fact: Definition
@@ -160,19 +157,6 @@ const ASGI_MIDDLEWARE_CALL = calleeMatching('(^|\\.)\\s*(add_middleware|Middlewa
 
 const VALIDATION_CALLS = new Set(['Field', 'Query', 'Path', 'Body', 'Header', 'Cookie', 'Form'])
 const CONSTRAINED_TYPES = new Set(['conint', 'constr', 'confloat', 'conlist'])
-const HEADER_SETTERS = new Set([
-  'setHeader',
-  'set',
-  'header',
-  'append',
-  'add',
-  'addHeader',
-  'Set',
-  'Add',
-  'Append',
-  'insert_header',
-])
-const HEADER_OBJECT_CALLS = new Set(['set', 'header', 'headers', 'writeHead'])
 const NON_POSITIONAL_ARGUMENTS = new Set(['keyword_argument', 'list_splat', 'dictionary_splat', 'comment'])
 /** Leaves read when looking for a PEP 758 clause in an error region; a real clause header is far shorter. */
 const MAX_CLAUSE_TOKENS = 200
@@ -199,7 +183,7 @@ class PythonFile {
 
   /** Whether an extent lies inside a syntax-error region (§2.5). */
   private inError(x: Extent): boolean {
-    return this.errorExtents.some((e) => e.start <= x.start && x.end <= e.end)
+    return this.errorExtents.some((e) => contains(e, x))
   }
 
   /** Nodes matching a rule outside error regions, in document order, with their extents. */
@@ -208,12 +192,7 @@ class PythonFile {
     for (const node of this.root.findAll({ rule })) {
       const r = node.range()
       const extent = { start: r.start.index, end: r.end.index }
-      if (!this.inError(extent))
-        out.push({
-          node,
-          extent,
-          span: { line: r.start.line + 1, column: r.start.column + 1, endLine: r.end.line + 1 },
-        })
+      if (!this.inError(extent)) out.push({ node, extent, span: spanOfRange(r) })
     }
     return out
   }
@@ -226,7 +205,7 @@ class PythonFile {
   private scopesOf(x: Extent): number[] {
     const scopes: number[] = []
     for (const d of this.definitions())
-      if (d.fact.kind === 'function' && d.inner.start <= x.start && x.end <= d.inner.end) scopes.unshift(d.fact.id)
+      if (d.fact.kind === 'function' && contains(d.inner, x)) scopes.unshift(d.fact.id)
     return scopes
   }
 
@@ -450,17 +429,8 @@ class PythonFile {
 
   /** Not inside any function or class (Django settings are module-level names). */
   private atModuleLevel(x: Extent): boolean {
-    return !this.definitions().some((d) => d.outer.start <= x.start && x.end <= d.outer.end)
+    return !this.definitions().some((d) => contains(d.outer, x))
   }
-}
-
-function extentOf(node: SgNode): Extent {
-  const r = node.range()
-  return { start: r.start.index, end: r.end.index }
-}
-
-function byPosition(a: { at: Span }, b: { at: Span }): number {
-  return a.at.line - b.at.line || a.at.column - b.at.column
 }
 
 /** Defines an enumerable property computed on its first read. */

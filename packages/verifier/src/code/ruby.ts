@@ -13,37 +13,16 @@ import type {
   Parameter,
   TestDefinition,
 } from './facts.js'
+import { HEADER_OBJECT_CALLS, HEADER_SETTERS, RESPONSE_VARIABLES } from './frameworks.js'
+import { headerValue, simpleEscape } from './literals.js'
 import { type Analyzer, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
-
-/** Half-open UTF-16 range of a node, for containment tests without walking parents. */
-interface Extent {
-  start: number
-  end: number
-}
-
-function extentOf(node: SgNode): Extent {
-  const r = node.range()
-  return { start: r.start.index, end: r.end.index }
-}
-
-function contains(outer: Extent, inner: Extent): boolean {
-  return outer.start <= inner.start && inner.end <= outer.end
-}
+import { byPosition, contains, type Extent, errorRegions, extentOf, firstLine, namedChildren } from './tree.js'
 
 function sameNode(a: SgNode | null, b: SgNode): boolean {
   if (!a) return false
   const x = a.range()
   const y = b.range()
   return x.start.index === y.start.index && x.end.index === y.end.index && a.kind() === b.kind()
-}
-
-function firstLine(text: string): string {
-  const nl = text.indexOf('\n')
-  return (nl < 0 ? text : text.slice(0, nl)).trimEnd()
-}
-
-function namedChildren(node: SgNode | null): SgNode[] {
-  return node ? node.children().filter((c) => c.isNamed() && c.kind() !== 'comment') : []
 }
 
 /** The value of a string literal without interpolation; undefined for anything else. */
@@ -53,18 +32,13 @@ function stringValue(node: SgNode | undefined | null): string | undefined {
   let value = ''
   for (const part of namedChildren(node)) {
     if (part.kind() === 'string_content') value += singleQuoted ? part.text().replace(/\\([\\'])/g, '$1') : part.text()
-    else if (part.kind() === 'escape_sequence') value += escapeValue(part.text())
+    else if (part.kind() === 'escape_sequence') value += simpleEscape(part.text(), ESCAPES)
     else return undefined
   }
   return value
 }
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', s: ' ', '0': '\0', e: '\x1b' }
-
-function escapeValue(seq: string): string {
-  const c = seq.slice(1)
-  return ESCAPES[c] ?? c
-}
 
 /** Call path of a receiver chain (§3.4); [] when the chain ends at a call with arguments, a subscript or a literal. */
 function chainOf(node: SgNode | null): NamePath {
@@ -99,29 +73,14 @@ function identifiersIn(node: SgNode | null): string[] {
   return node.findAll({ rule }).map((id) => id.text())
 }
 
+const NUMBER_KINDS: ReadonlySet<string> = new Set(['integer', 'float'])
+
 function literalValue(node: SgNode | undefined): HeaderValue {
-  const s = stringValue(node)
-  if (s !== undefined) return { kind: 'literal', text: s }
-  if (node && (node.kind() === 'integer' || node.kind() === 'float')) return { kind: 'literal', text: node.text() }
-  return { kind: 'dynamic' }
+  return headerValue(node, stringValue, NUMBER_KINDS)
 }
 
 const FUNCTION_KINDS = ['method', 'singleton_method']
 const TYPE_KINDS = ['class', 'module']
-const HEADER_CALLS = new Set([
-  'setHeader',
-  'set',
-  'header',
-  'append',
-  'add',
-  'addHeader',
-  'Set',
-  'Add',
-  'Append',
-  'insert_header',
-])
-const HEADER_OBJECT_CALLS = new Set(['set', 'header', 'headers', 'writeHead'])
-const RESPONSE_VARIABLES = new Set(['response', 'resp', 'res'])
 const EXITS = new Set(['raise', 'fail', 'throw', 'abort', 'panic'])
 const MIDDLEWARE_ARGUMENT: Record<string, number> = { use: 0, insert_before: 1, insert_after: 1 }
 const EXAMPLE_CALLS = new Set(['it', 'specify', 'scenario', 'test'])
@@ -135,13 +94,7 @@ export const analyzeRuby: Analyzer = (source) => {
   const tree = source.tree
   if (!tree) throw new Error(`no syntax tree for ${source.rel}`)
   const root = tree.root()
-  const errorExtents = root.findAll({ rule: { kind: 'ERROR' } }).map(extentOf)
-  const inError = (node: SgNode): boolean => {
-    if (errorExtents.length === 0) return false
-    const e = extentOf(node)
-    return errorExtents.some((x) => contains(x, e))
-  }
-  const live = (kind: string): SgNode[] => root.findAll({ rule: { kind } }).filter((n) => !inError(n))
+  const { inError, live } = errorRegions(root)
   // Filtering calls by method name natively spares a round trip per call.
   const callsNamed = (names: Iterable<string>): SgNode[] => {
     const regex = `^(?:${[...names].map((n) => n.replace(/[?!]/g, '\\$&')).join('|')})$`
@@ -170,7 +123,7 @@ export const analyzeRuby: Analyzer = (source) => {
     imports: () => collectImports(callsNamed(['require', 'require_relative'])),
     envReads: () => collectEnvReads(live, callsNamed(['fetch'])),
     middleware: () => collectMiddleware(callsNamed(Object.keys(MIDDLEWARE_ARGUMENT))),
-    headers: () => collectHeaders(live, callsNamed(new Set([...HEADER_CALLS, ...HEADER_OBJECT_CALLS]))),
+    headers: () => collectHeaders(live, callsNamed(new Set([...HEADER_SETTERS, ...HEADER_OBJECT_CALLS]))),
     testBlocks: () => collectTestBlocks(callsNamed([...GROUP_CALLS, ...EXAMPLE_CALLS])),
   })
 }
@@ -296,7 +249,7 @@ function collectGuards(live: (kind: string) => SgNode[], scopesOf: (n: SgNode) =
       if (body && isExit(body)) out.push(guard(node, scopesOf))
     }
   }
-  return out.sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column)
+  return out.sort(byPosition)
 }
 
 function guard(node: SgNode, scopesOf: (n: SgNode) => number[]): Guard {
@@ -318,7 +271,7 @@ function collectHandlers(live: (kind: string) => SgNode[], scopesOf: (n: SgNode)
   }
   for (const node of live('rescue_modifier'))
     out.push({ label: 'rescue', types: [], at: spanOf(node), scopes: scopesOf(node) })
-  return out.sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column)
+  return out.sort(byPosition)
 }
 
 function bareCallNamed(call: SgNode, names: Set<string> | string): boolean {
@@ -361,7 +314,7 @@ function collectEnvReads(live: (kind: string) => SgNode[], calls: SgNode[]): Env
     const name = stringValue(argsOf(call)[0])
     if (name !== undefined) out.push({ name, at: spanOf(call), text: firstLine(call.text()) })
   }
-  return out.sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column)
+  return out.sort(byPosition)
 }
 
 function middlewarePath(arg: SgNode | undefined): NamePath {
@@ -394,7 +347,7 @@ function collectHeaders(live: (kind: string) => SgNode[], calls: SgNode[]): Head
     const method = call.field('method')?.text() ?? ''
     const via = [...chainOf(call.field('receiver')), method].join('.')
     const args = argsOf(call)
-    const name = HEADER_CALLS.has(method) ? stringValue(args[0]) : undefined
+    const name = HEADER_SETTERS.has(method) ? stringValue(args[0]) : undefined
     if (name !== undefined) out.push({ name, value: literalValue(args[1]), at: spanOf(call), via })
     if (!HEADER_OBJECT_CALLS.has(method)) continue
     const pairs = args.flatMap((a) => (a.kind() === 'pair' ? [a] : a.kind() === 'hash' ? namedChildren(a) : []))
@@ -417,7 +370,7 @@ function collectHeaders(live: (kind: string) => SgNode[], calls: SgNode[]): Head
     const value = assignment.field('right') ?? undefined
     out.push({ name, value: literalValue(value), at: spanOf(assignment), via: `${object.join('.')}[...]` })
   }
-  return out.sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column)
+  return out.sort(byPosition)
 }
 
 /** Title of a describe/context group: a string literal, or a constant as written (`RSpec.describe Foo`). */

@@ -6,27 +6,16 @@ import type {
   ErrorHandler,
   Guard,
   HeaderSite,
-  HeaderValue,
   Import,
   NamePath,
   Parameter,
   Span,
 } from './facts.js'
+import { HEADER_SETTERS } from './frameworks.js'
+import { headerValue } from './literals.js'
+import { type FunctionRange, lazyScopeIndex, type ScopeIndex, type ScopesAt, type Valid } from './scopes.js'
 import { type Analyzer, errorNodesPresent, firstSyntaxErrorLine, inErrorRegion, lazyFacts, spanOf } from './source.js'
-
-/** Calls that set a header when their first argument is the header name as a literal (§3.21). */
-const HEADER_SETTERS: ReadonlySet<string> = new Set([
-  'setHeader',
-  'set',
-  'header',
-  'append',
-  'add',
-  'addHeader',
-  'Set',
-  'Add',
-  'Append',
-  'insert_header',
-])
+import { spanOfRange } from './tree.js'
 
 // Rules run natively, so only candidate nodes cross into JavaScript.
 const EXIT: Rule = {
@@ -81,20 +70,6 @@ const NUMBER_KINDS = new Set(['integer_literal', 'float_literal'])
 /** A callee written as a plain path on one line (`a::b`, `self.jwt.decode`), read without walking its nodes. */
 const SIMPLE_PATH = /^[\p{L}_][\p{L}\p{N}_]*(?:(?:::|\.)[\p{L}_][\p{L}\p{N}_]*)*$/u
 
-/** Where a function's body lies; facts inside it list its id and its enclosing functions' ids. */
-interface FunctionRange {
-  id: number
-  start: number
-  end: number
-  scopes: number[]
-}
-
-interface Index {
-  definitions: Definition[]
-  /** Function ranges sorted by start offset. */
-  functions: FunctionRange[]
-}
-
 /**
  * A call: a call expression, a macro invocation, or a call written inside a macro's token tree (which tree-sitter
  * leaves unparsed: `println!("{}", redact(&token))` calls `redact`).
@@ -114,25 +89,17 @@ interface CallSite {
   text: () => string
 }
 
-type Valid = (node: SgNode) => boolean
-type ScopesAt = (node: SgNode, range?: Range) => number[]
-
 export const analyzeRust: Analyzer = (source) => {
   const root = source.tree?.root()
   if (!root) return lazyFacts('rust', undefined, {})
   const valid: Valid = errorNodesPresent(root) ? (node) => !inErrorRegion(node) : () => true
 
-  let indexed: Index | undefined
-  const index = () => {
-    indexed ??= collectDefinitions(root, valid)
-    return indexed
-  }
+  const { index, scopesAt } = lazyScopeIndex(() => collectDefinitions(root, valid))
   let sites: CallSite[] | undefined
   const callSites = () => {
     sites ??= collectCallSites(root, valid)
     return sites
   }
-  const scopesAt: ScopesAt = (node, range = node.range()) => enclosingScopes(index().functions, range.start.index)
   return lazyFacts('rust', () => firstSyntaxErrorLine(root), {
     definitions: () => index().definitions,
     calls: () => callSites().map((s) => toCall(s, scopesAt)),
@@ -142,32 +109,6 @@ export const analyzeRust: Analyzer = (source) => {
     envReads: () => collectEnvReads(callSites()),
     headers: () => collectHeaders(callSites()),
   })
-}
-
-/** Ids of the functions enclosing an offset, innermost first (ranges nest or are disjoint). */
-function enclosingScopes(functions: FunctionRange[], offset: number): number[] {
-  const candidate = innermostCandidate(functions, offset)
-  const byId = (id: number | undefined) => functions.find((f) => f.id === id)
-  for (let f = candidate; f; f = byId(f.scopes[0])) {
-    if (offset < f.end) return [f.id, ...f.scopes]
-  }
-  return []
-}
-
-/** The last range starting at or before the offset: any range containing the offset encloses it or is it. */
-function innermostCandidate(functions: FunctionRange[], offset: number): FunctionRange | undefined {
-  let lo = 0
-  let hi = functions.length - 1
-  let found: FunctionRange | undefined
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1
-    const f = functions[mid]!
-    if (f.start <= offset) {
-      found = f
-      lo = mid + 1
-    } else hi = mid - 1
-  }
-  return found
 }
 
 function isComment(node: SgNode): boolean {
@@ -214,19 +155,13 @@ function implTypeName(impl: SgNode): string {
 
 // ---------------------------------------------------------------- definitions
 
-const spanOfRange = (r: Range): Span => ({
-  line: r.start.line + 1,
-  column: r.start.column + 1,
-  endLine: r.end.line + 1,
-})
-
 interface Container {
   end: number
   name: string
   functionId?: number
 }
 
-function collectDefinitions(root: SgNode, valid: Valid): Index {
+function collectDefinitions(root: SgNode, valid: Valid): ScopeIndex {
   const definitions: Definition[] = []
   const functions: FunctionRange[] = []
   // Nodes come in document order: the open containers enclosing a node are those not yet ended.
@@ -692,13 +627,6 @@ function collectEnvReads(sites: CallSite[]): EnvRead[] {
   return reads
 }
 
-function headerValue(node: SgNode | undefined): HeaderValue {
-  const text = stringValue(node)
-  if (text !== undefined) return { kind: 'literal', text }
-  if (node && NUMBER_KINDS.has(`${node.kind()}`)) return { kind: 'literal', text: node.text() }
-  return { kind: 'dynamic' }
-}
-
 function collectHeaders(sites: CallSite[]): HeaderSite[] {
   const headers: HeaderSite[] = []
   for (const site of sites) {
@@ -709,7 +637,7 @@ function collectHeaders(sites: CallSite[]): HeaderSite[] {
     const name = stringValue(first)
     if (!name) continue
     const via = site.node.field('function')?.text().replace(/\s+/g, '') ?? site.path.join('.')
-    headers.push({ name, value: headerValue(second), at: site.at, via })
+    headers.push({ name, value: headerValue(second, stringValue, NUMBER_KINDS), at: site.at, via })
   }
   return headers
 }
