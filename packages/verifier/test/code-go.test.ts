@@ -249,12 +249,17 @@ describe('go error handlers', () => {
         '}',
       ].join('\n'),
     )
-    expect(facts.errorHandlers().map((h) => [h.label, h.types.map((t) => t.join('.')), h.at.line])).toEqual([
-      ['if err != nil', [], 5],
-      ['if err != nil', [], 8],
-      ['errors.Is', ['fs.ErrNotExist'], 10],
-      ['errors.As', ['fs.PathError'], 13],
-      ['errors.As', ['TimeoutError'], 17],
+    const handlers = facts.errorHandlers()
+    expect(
+      handlers.map((h) => [h.label, h.types.map((t) => t.join('.')), h.at.line, h.namesTypeOnly === true]),
+    ).toEqual([
+      ['if err != nil', [], 5, false],
+      ['if err != nil', [], 8, false],
+      ['errors.Is', ['fs.ErrNotExist'], 10, false],
+      ['errors.As', ['fs.PathError'], 13, false],
+      ['errors.As', ['TimeoutError'], 17, false],
+      // outside a condition it only names the type it tests (§3.18 with `exception`)
+      ['errors.Is', ['ErrGone'], 21, true],
     ])
     expect(facts.errorHandlers()[0]!.scopes).toEqual([facts.definitions()[0]!.id])
   })

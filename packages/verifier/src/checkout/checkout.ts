@@ -266,8 +266,11 @@ export class Checkout {
     // A fully literal glob names one path; otherwise walk from the literal prefix directory.
     const walkFrom = start.length === n.rel.split('/').length ? start.slice(0, -1) : start
     const startRel = walkFrom.join('/')
-    if (startRel && !(await this.realPathInside(startRel))) return { files }
-    await this.walk(startRel, compiled.regex, files, startRel)
+    // Symlinked directories are not descended, also when the glob names them literally.
+    for (let i = 1; i <= walkFrom.length; i++) {
+      if ((await this.cachedLstat(this.abs(walkFrom.slice(0, i).join('/'))))?.isSymbolicLink()) return { files }
+    }
+    await this.walk(startRel, compiled.regex, files, compiled.literalPrefix.join('/'))
     files.sort(compareUtf8)
     const bad = files.find(isUnreportablePath)
     if (bad) {
@@ -285,11 +288,11 @@ export class Checkout {
       const rel = dirRel ? `${dirRel}/${ent.name}` : ent.name
       const named = literal !== '' && (literal === rel || literal.startsWith(`${rel}/`))
       if (ent.isDirectory()) {
-        if (!named && (EXCLUDED_DIRS.has(ent.name) || (await this.gitignore.ignored(rel, true)))) continue
+        if (!named && (EXCLUDED_DIRS.has(ent.name) || (await this.gitignore.ignored(rel, true, literal)))) continue
         await this.walk(rel, regex, out, literal)
       } else if (ent.isFile() || ent.isSymbolicLink()) {
         if (!regex.test(rel)) continue
-        if (!named && (await this.gitignore.ignored(rel, false))) continue
+        if (!named && (await this.gitignore.ignored(rel, false, literal))) continue
         if (ent.isSymbolicLink()) {
           const target = await stat(this.abs(rel)).catch(() => undefined)
           if (!target?.isFile()) continue

@@ -28,16 +28,24 @@ export class GitIgnore {
     return p
   }
 
-  /** Whether a path (a directory when `isDir`) is ignored, given that its parent directories are not. */
-  async ignored(rel: string, isDir: boolean): Promise<boolean> {
+  /**
+   * Whether a path (a directory when `isDir`) is ignored, given that its parent directories are not. Directories of
+   * `exempt` (a glob's literal prefix, §2.2) are named by the user: rules never see their names, so a rule that
+   * ignores them does not hide what lies below.
+   */
+  async ignored(rel: string, isDir: boolean, exempt = ''): Promise<boolean> {
     const parts = rel.split('/')
+    const exemptDepth = exempt && rel.startsWith(`${exempt}/`) ? exempt.split('/').length : 0
     let decision = false
     for (let depth = 0; depth < parts.length; depth++) {
       const dir = parts.slice(0, depth).join('/')
       const ig = await this.load(dir)
       if (!ig) continue
-      const sub = parts.slice(depth).join('/') + (isDir ? '/' : '')
-      const r = ig.test(sub)
+      const sub = parts
+        .slice(depth)
+        .map((seg, k) => (depth + k < exemptDepth ? `__warrant_literal_${depth + k}__` : seg))
+        .join('/')
+      const r = ig.test(sub + (isDir ? '/' : ''))
       if (r.ignored) decision = true
       else if (r.unignored) decision = false
     }

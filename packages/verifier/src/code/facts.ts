@@ -88,6 +88,11 @@ export interface ErrorHandler {
   types: NamePath[]
   at: Span
   scopes: number[]
+  /**
+   * Names an error type without handling errors by itself (Go `errors.Is(err, X)` outside an `if` condition): it
+   * counts only for a claim that names an exception (§3.18).
+   */
+  namesTypeOnly?: boolean
 }
 
 export interface Import {

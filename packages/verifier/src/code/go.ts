@@ -420,13 +420,17 @@ function collectHandlers(root: SgNode, valid: Valid, scopesAt: ScopesAt): ErrorH
   }
   for (const call of root.findAll(ERRORS_IS_AS_RULE)) {
     const path = callPath(call)
-    if (path.length !== 2 || path[0] !== 'errors' || !inConditionPosition(call) || !valid(call)) continue
+    if (path.length !== 2 || path[0] !== 'errors' || !valid(call)) continue
     const type = path[1] === 'Is' ? chainPath(argumentsOf(call)[1] ?? null) : asTargetType(call, declared, scopesAt)
+    // §3.18: in an `if` condition it is a handler; anywhere it names the error type it tests.
+    const condition = inConditionPosition(call)
+    if (!condition && type.length === 0) continue
     handlers.push({
       label: `errors.${path[1]}`,
       types: type.length ? [type] : [],
       at: spanOf(call),
       scopes: scopesAt(call),
+      ...(condition ? {} : { namesTypeOnly: true }),
     })
   }
   return handlers.sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column)

@@ -979,14 +979,10 @@ function helmetSites(call: SgNode): HeaderSite[] {
   const options = argumentsOf(call)[0]
   const settings = options ? helmetOptions(unwrap(options)) : new Map<string, HelmetOption>()
   const sites: HeaderSite[] = []
+  // §3.21: only an option that is `false` in a literal options object removes a header; anything else leaves it set.
   for (const [header, names] of HELMET_HEADERS) {
-    const state = settings === 'unknown' ? 'unknown' : (names.map((n) => settings.get(n)).find((s) => s) ?? 'set')
-    if (state === 'off') continue
-    const value: HeaderValue =
-      state === 'set'
-        ? { kind: 'middleware', via }
-        : { kind: 'undecidable', reason: `helmet() options for ${header} are not literal` }
-    sites.push({ name: header, value, at, via })
+    const off = settings !== 'unknown' && names.some((n) => settings.get(n) === 'off')
+    if (!off) sites.push({ name: header, value: { kind: 'middleware', via }, at, via })
   }
   return sites
 }

@@ -80,8 +80,13 @@ export const dependencyVersion: Evaluator = async (params, ctx) => {
     const version = d.version === undefined ? undefined : ecosystem.scheme.pinnedVersion(d.version)
     return version === undefined ? [] : [{ ...d, version }]
   })
-  if (pinned.length > 0) return checkResolved(claim, pinned, declared, false)
-  return checkRanges(claim, declared)
+  if (pinned.length === 0) return checkRanges(claim, declared)
+  const byPin = checkResolved(claim, pinned, declared, false)
+  // A pin proves nothing about another declaration of the package that is not pinned (§3.11 step 3: every one).
+  const unpinned = declared.filter((d) => !pinned.some((p) => p.location === d.location))
+  if (byPin.status !== 'pass' || unpinned.length === 0) return byPin
+  const byRange = checkRanges(claim, unpinned)
+  return byRange.status === 'pass' ? byPin : byRange
 }
 
 interface Claim {

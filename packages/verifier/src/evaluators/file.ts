@@ -32,9 +32,10 @@ function parseExpected(
   const colon = expected.indexOf(':')
   const prefix = colon >= 0 ? expected.slice(0, colon).toLowerCase() : undefined
   const hex = colon >= 0 ? expected.slice(colon + 1) : expected
-  const requested = algorithmParam?.toLowerCase()
+  // `algorithm` is a closed enumeration (§2.8); only `expected_hash`, prefix included, is compared ignoring case.
+  const requested = algorithmParam
   for (const a of [requested, prefix]) {
-    if (a && WEAK.has(a)) return `${a} is too weak to prove integrity`
+    if (a && WEAK.has(a.toLowerCase())) return `${a.toLowerCase()} is too weak to prove integrity`
     if (a && !ALGORITHMS[a]) return `unsupported algorithm '${a}' (use sha256, sha384, sha512, sha3-256 or sha3-512)`
   }
   if (requested && prefix && requested !== prefix) {

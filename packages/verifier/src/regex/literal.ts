@@ -48,10 +48,28 @@ export function requiredLiteral(source: string): string | undefined {
     if (c === '|') return undefined // top-level alternation: nothing is required
     if (c === '\\') {
       const n = source[i + 1]
-      if (n !== undefined && PUNCTUATION.has(n)) literal(n)
-      else if (n !== undefined && CONTROL[n]) literal(CONTROL[n]!)
-      else end()
-      i++
+      const hex = (len: number) => source.slice(i + 2, i + 2 + len)
+      if (n !== undefined && PUNCTUATION.has(n)) {
+        literal(n)
+        i++
+      } else if (n !== undefined && CONTROL[n]) {
+        literal(CONTROL[n]!)
+        i++
+      } else if (n === 'x' && /^[0-9a-fA-F]{2}$/.test(hex(2))) {
+        literal(String.fromCharCode(Number.parseInt(hex(2), 16)))
+        i += 3
+      } else if (n === 'u' && /^[0-9a-fA-F]{4}$/.test(hex(4))) {
+        literal(String.fromCharCode(Number.parseInt(hex(4), 16)))
+        i += 5
+      } else if (n === 'c' && /^[A-Za-z]$/.test(source[i + 2] ?? '')) {
+        literal(String.fromCharCode(source.charCodeAt(i + 2) % 32))
+        i += 2
+      } else {
+        // a class escape, an assertion, or `\0` with its legacy octal digits: not a known literal
+        end()
+        i++
+        if (n === '0') while (i + 1 < source.length && /[0-7]/.test(source[i + 1]!) && i < source.length) i++
+      }
       continue
     }
     if (c === '[') {
@@ -66,7 +84,8 @@ export function requiredLiteral(source: string): string | undefined {
     }
     const quantifier = c === '{' ? /^\{(\d+)(,\d*)?\}/.exec(source.slice(i)) : undefined
     if (c === '*' || c === '?' || c === '+' || quantifier) {
-      const optional = c === '*' || c === '?' || (quantifier && quantifier[1] === '0')
+      const optional =
+        c === '*' || c === '?' || (quantifier !== undefined && quantifier !== null && Number(quantifier[1]) === 0)
       if (lastWasLiteral && optional) run = run.slice(0, -1)
       end()
       if (quantifier) i += quantifier[0].length - 1

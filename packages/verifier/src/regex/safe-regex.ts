@@ -1,5 +1,6 @@
 import { RE2JS } from 're2js'
 import { caseVariants } from './casefold.js'
+import { expandCounts } from './expand.js'
 import { requiredLiteral } from './literal.js'
 
 /**
@@ -315,10 +316,14 @@ export function compileUserRegex(param: string, source: string, flags: RegexFlag
   const literal = flags.ignoreCase ? undefined : requiredLiteral(source)
   let regex: SafeRegex | undefined
   if (linearEngineAvailable()) {
-    try {
-      regex = new V8Regex(new RegExp(folded, `${v8flags}gl`), literal)
-    } catch {
-      regex = undefined
+    // V8's linear engine refuses counts above 16; written out as copies the same pattern is accepted.
+    for (const candidate of [folded, expandCounts(folded)]) {
+      if (regex || candidate === undefined) continue
+      try {
+        regex = new V8Regex(new RegExp(candidate, `${v8flags}gl`), literal)
+      } catch {
+        regex = undefined
+      }
     }
   }
   if (!regex) {

@@ -1,15 +1,16 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { blankDoctype } from '../config/doctype.js'
 
 /**
- * Well-formed XML to plain objects without any DTD processing: a DOCTYPE is refused and only the predefined
+ * Well-formed XML to plain objects without any DTD processing: a DOCTYPE is blanked out and only the predefined
  * entities and character references are decoded (by us, in attribute values), so nothing external is ever resolved.
  */
 export type XmlElement = { [key: string]: unknown }
 export type ParsedXml = { ok: true; rootName: string; root: XmlElement } | { ok: false; message: string }
 
-export function parseXml(text: string, arrayTags: readonly string[]): ParsedXml {
-  if (hasDoctype(text))
-    return { ok: false, message: 'a DOCTYPE is not accepted (DTDs and entities are never resolved)' }
+export function parseXml(source: string, arrayTags: readonly string[]): ParsedXml {
+  const text = blankDoctype(source)
+  if (typeof text !== 'string') return { ok: false, message: 'not well-formed XML (unterminated DOCTYPE declaration)' }
   const valid = XMLValidator.validate(text)
   if (valid !== true) return { ok: false, message: `not well-formed XML (line ${valid.err.line}: ${valid.err.msg})` }
   const parser = new XMLParser({
@@ -30,22 +31,6 @@ export function parseXml(text: string, arrayTags: readonly string[]): ParsedXml 
   const rootName = roots[0]!
   const root = doc[rootName]
   return { ok: true, rootName, root: typeof root === 'object' && root !== null ? (root as XmlElement) : {} }
-}
-
-/** Whether the prolog (before the root element) holds a document type declaration. */
-function hasDoctype(text: string): boolean {
-  let i = 0
-  for (;;) {
-    while (i < text.length && /[\s\uFEFF]/.test(text[i]!)) i++
-    if (text.startsWith('<?', i)) i = after(text, '?>', i)
-    else if (text.startsWith('<!--', i)) i = after(text, '-->', i)
-    else return text.startsWith('<!DOCTYPE', i) || text.startsWith('<!doctype', i)
-  }
-}
-
-function after(text: string, close: string, from: number): number {
-  const end = text.indexOf(close, from)
-  return end < 0 ? text.length : end + close.length
 }
 
 /** Child elements with a tag (always an array, given `arrayTags`). */

@@ -104,8 +104,8 @@ export const errorHandled: Evaluator = async (params, ctx) => {
   const wanted = exception ? name(exception) : undefined
   const handlersOf = (id: number) => facts.errorHandlers().filter((h) => h.scopes.includes(id))
   for (const d of candidates) {
-    const handler = handlersOf(d.id).find(
-      (h) => !wanted || h.types.some((t) => matchesReference(facts.language, wanted, t)),
+    const handler = handlersOf(d.id).find((h) =>
+      wanted ? h.types.some((t) => matchesReference(facts.language, wanted, t)) : !h.namesTypeOnly,
     )
     if (handler) {
       const what = exception ? `'${exception}'` : 'errors'
@@ -118,9 +118,9 @@ export const errorHandled: Evaluator = async (params, ctx) => {
     }
   }
   const d = candidates[0]!
-  const seen = handlersOf(d.id).map((h) =>
-    [h.label, ...(h.types.length ? [h.types.map(display).join(', ')] : [])].join(' '),
-  )
+  const seen = handlersOf(d.id)
+    .filter((h) => !h.namesTypeOnly)
+    .map((h) => [h.label, ...(h.types.length ? [h.types.map(display).join(', ')] : [])].join(' '))
   const details = exception
     ? `'${fn}' (${file.rel}:${d.at.line}) has no handler naming '${exception}'${seen.length ? ` (handlers: ${seen.join('; ')})` : ''}`
     : `'${fn}' (${file.rel}:${d.at.line}) has no error handler`
