@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
-import type { Result } from '@warrant/core'
+import { CATALOGUE, type Result } from '@warrant/core'
 import { Checkout, type EngineOptions, evaluateWith } from '@warrant/verifier'
 import type { BatchEntry } from '../batch.js'
 import { type Io, UsageError } from '../io.js'
@@ -17,11 +17,12 @@ export interface CheckOptions {
   maxFileSize?: number
 }
 
-/** Exit code of §5.3: 0 when every result passes or was skipped only because test execution is disabled. */
+/**
+ * Exit code of §5.3: 0 when every result passes or was skipped because test execution is disabled — the only skip a
+ * known type can give; a type this verifier does not know is skipped too, and must not pass a gate.
+ */
 export function exitCodeFor(results: Result[]): 0 | 1 {
-  const ok = results.every(
-    (r) => r.status === 'pass' || (r.status === 'skipped' && r.details === 'test execution disabled'),
-  )
+  const ok = results.every((r) => r.status === 'pass' || (r.status === 'skipped' && CATALOGUE.has(r.type)))
   return ok ? 0 : 1
 }
 
