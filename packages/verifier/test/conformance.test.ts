@@ -23,6 +23,8 @@ describe('conformance suites', () => {
     ['catalogue.json', {}],
     ['code-structure.json', {}],
     ['text-config-deps.json', {}],
+    ['dependencies.json', {}],
+    ['lexical-and-rare-syntax.json', {}],
     ['size-cap-100.json', { maxFileSize: 100 }],
   ])(
     "this package's suite %s matches every case",

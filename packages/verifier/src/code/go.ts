@@ -304,6 +304,21 @@ function collectCalls(root: SgNode, valid: Valid, scopesAt: ScopesAt): Call[] {
       receiverIdentifiers: callee.receiver,
     })
   }
+  // `Validate[int](x)`: tree-sitter-go reads a call with explicit type arguments as a conversion to a generic type.
+  for (const node of root.findAll({
+    rule: { kind: 'type_conversion_expression', has: { field: 'type', kind: 'generic_type' } },
+  })) {
+    const path = chainPath(node.field('type')?.field('type') ?? null)
+    if (path.length === 0 || !valid(node)) continue
+    const range = node.range()
+    calls.push({
+      path,
+      at: spanOfRange(range),
+      scopes: scopesAt(node, range),
+      argIdentifiers: identifiersIn(node.field('operand')),
+      receiverIdentifiers: path.length > 1 ? [path[0]!] : [],
+    })
+  }
   return calls
 }
 

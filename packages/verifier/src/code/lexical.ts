@@ -269,7 +269,11 @@ function scanCFamily(text: string, dialect: Dialect): CScan {
   while (i < text.length) {
     const c = text[i]!
     if (c === '/' && text[i + 1] === '/') {
-      const end = lineEnd(text, i)
+      let end = lineEnd(text, i)
+      // The C preprocessor splices a line ending in a backslash onto the next before comments are removed.
+      if (dialect === 'c' || dialect === 'objc') {
+        while (end < text.length && /\\\r?$/.test(text.slice(Math.max(i, end - 2), end))) end = lineEnd(text, end + 1)
+      }
       mask.blank(i, end)
       i = end
       continue
@@ -464,7 +468,11 @@ function bracedFunctions(scan: CScan, dialect: Dialect, index: TextIndex): Lexic
   const { code } = scan
   const directives = dialect === 'c' || dialect === 'objc' ? directiveLines(code, index) : new Set<number>()
   const out: LexicalDefinition[] = []
-  const candidate = /([A-Za-z_$][\w$]*)\s*\(/g
+  // Dart writes a generic function's type parameters between its name and its parameters: `dedupe<T>(…) {`.
+  const candidate =
+    dialect === 'dart'
+      ? /([A-Za-z_$][\w$]*)\s*(?:<(?:[\w$,.?\s]|<[\w$,.?\s]{0,100}>){0,100}>\s*)?\(/g
+      : /([A-Za-z_$][\w$]*)\s*\(/g
   for (let m = candidate.exec(code); m; m = candidate.exec(code)) {
     const name = m[1]!
     const nameStart = m.index
@@ -716,11 +724,10 @@ function cFamilyDefinitions(scan: CScan, dialect: Dialect, index: TextIndex): Le
         ? [...bracedFunctions(scan, dialect, index), ...keywordFunctions(scan, dialect)]
         : bracedFunctions(scan, dialect, index)
   const types =
-    dialect === 'c'
-      ? cTypes(scan.code)
-      : dialect === 'objc'
-        ? [...cTypes(scan.code), ...objcTypes(scan.code)]
-        : keywordTypes(scan.code, dialect)
+    // `.h` headers are shared by C, C++ and Objective-C: the `@interface` forms cannot be anything else.
+    dialect === 'c' || dialect === 'objc'
+      ? [...cTypes(scan.code), ...objcTypes(scan.code)]
+      : keywordTypes(scan.code, dialect)
   const seen = new Set<string>()
   return [...functions, ...types]
     .filter((d) => {
@@ -859,19 +866,37 @@ interface ShellScan {
   code: string
   /** Comments, quoted strings and here-document bodies blanked (for function definitions). */
   bare: string
+  /** Here-document bodies as [start, end) offsets (their lines are never Dockerfile instructions). */
+  heredocs: [number, number][]
 }
 
-/** Shell and Dockerfile text: a `#` starts a comment only at the start of a word, outside quotes and `${…}`. */
-function scanShell(text: string): ShellScan {
+/**
+ * Shell and Dockerfile text: a `#` starts a comment only at the start of a word, outside quotes and `${…}`. In a
+ * Dockerfile every line whose first character is `#` is a comment, also inside a continued instruction (Docker
+ * removes comment lines before it joins continuations).
+ */
+function scanShell(text: string, dockerfile = false): ShellScan {
   const code = new MaskBuilder(text)
   const bare = new MaskBuilder(text)
+  const bodies: [number, number][] = []
   const heredocs: { delimiter: string; stripTabs: boolean }[] = []
   let wordStart = true
   let i = 0
+  const dockerComment = (at: number) => {
+    if (!dockerfile) return at
+    const m = /^[ \t]*#/.exec(text.slice(at, at + 200))
+    if (!m) return at
+    const end = lineEnd(text, at)
+    code.blank(at, end)
+    bare.blank(at, end)
+    return end
+  }
+  i = dockerComment(0)
   while (i < text.length) {
     const c = text[i]!
     if (c === '\n') {
       i++
+      const continued = !wordStart && text[i - 2] === '\\'
       wordStart = true
       for (const doc of heredocs.splice(0)) {
         const bodyStart = i
@@ -882,10 +907,19 @@ function scanShell(text: string): ShellScan {
           if ((doc.stripTabs ? line.replace(/^\t+/, '') : line) === doc.delimiter) break
         }
         bare.blank(bodyStart, i)
+        bodies.push([bodyStart, i])
       }
+      if (!continued) i = dockerComment(i)
       continue
     }
     if (c === '\\') {
+      // A backslash-newline joins lines: the next line continues the current word state.
+      if (text[i + 1] === '\n' || (text[i + 1] === '\r' && text[i + 2] === '\n')) {
+        const nl = text[i + 1] === '\n' ? i + 1 : i + 2
+        i = dockerComment(nl + 1)
+        while (dockerfile && i < text.length && text[i] === '\n') i = dockerComment(i + 1)
+        continue
+      }
       i += 2
       wordStart = false
       continue
@@ -935,7 +969,7 @@ function scanShell(text: string): ShellScan {
     wordStart = /[\s;&|()<>{}]/.test(c)
     i++
   }
-  return { code: code.done(), bare: bare.done() }
+  return { code: code.done(), bare: bare.done(), heredocs: bodies }
 }
 
 /** `.env`: full-line comments, and ` #` comments after an unquoted value or after a quoted one. */
@@ -1131,15 +1165,17 @@ function splitWords(chars: { c: string; at: number }[]): Word[] {
 }
 
 /** Dockerfile `ENV` and `ARG` instructions (continued over lines with `\`) naming variables. */
-function dockerfileInstructions(code: string, source: SourceFile): EnvRead[] {
+function dockerfileInstructions(code: string, heredocs: [number, number][], source: SourceFile): EnvRead[] {
   const out: EnvRead[] = []
   const index = source.index
   const lines = index.lineStarts.length
+  const inHeredoc = (l: number) =>
+    heredocs.some(([start, end]) => index.lineStarts[l - 1]! >= start && index.lineStarts[l - 1]! < end)
   const lineCode = (l: number) =>
     code.slice(index.lineStarts[l - 1]!, lineEnd(code, index.lineStarts[l - 1]!)).replace(/\r$/, '')
   const continues = (l: number) => /\\[ \t]*$/.test(lineCode(l))
   for (let line = 1; line <= lines; line++) {
-    const head = /^[ \t]*(ENV|ARG)[ \t]+/i.exec(lineCode(line))
+    const head = inHeredoc(line) ? null : /^[ \t]*(ENV|ARG)[ \t]+/i.exec(lineCode(line))
     if (!head) {
       // Lines continuing another instruction are not instructions themselves.
       while (continues(line) && line < lines) line = nextCodeLine(line, lines, lineCode)
@@ -1270,10 +1306,10 @@ export const analyzeLexical: Analyzer = (source) => {
       })
     }
     case 'dockerfile': {
-      const { code } = scanShell(text)
+      const { code, heredocs } = scanShell(text, true)
       return lazyFacts('dockerfile', undefined, {
         envReads: () =>
-          [...dockerfileInstructions(code, source), ...dollarReferences(code, source, true)].sort(
+          [...dockerfileInstructions(code, heredocs, source), ...dollarReferences(code, source, true)].sort(
             (a, b) => a.at.line - b.at.line || a.at.column - b.at.column,
           ),
       })

@@ -116,17 +116,23 @@ export const parseCsproj: ManifestParser = (file) => {
   const project = descend(doc, ['Project'])[0]
   if (!project) return parseProblem(file, 'the root element is not <Project>', 1)
   const declarations: Declaration[] = []
+  const overrides: Declaration[] = []
   for (const ref of descend(project, ['ItemGroup', 'PackageReference'])) {
-    const name = attribute(ref, 'Include')
-    if (name === undefined) continue
     const version =
       attribute(ref, 'VersionOverride') ??
       attribute(ref, 'Version') ??
       text(ref, 'VersionOverride') ??
       text(ref, 'Version')
-    declarations.push({ name, version, where: 'PackageReference', location: locate(file, startOf(ref)) })
+    const name = attribute(ref, 'Include')
+    // `Update` changes the version of an included reference: a version no declaration shows.
+    const updated = attribute(ref, 'Update')
+    if (name !== undefined) {
+      declarations.push({ name, version, where: 'PackageReference', location: locate(file, startOf(ref)) })
+    } else if (updated !== undefined) {
+      overrides.push({ name: updated, version, where: 'PackageReference Update', location: locate(file, startOf(ref)) })
+    }
   }
-  return parsed(file, declarations)
+  return { ...parsed(file, declarations), overrides }
 }
 
 /** `packages.config`: `package` elements with the exact installed version. */

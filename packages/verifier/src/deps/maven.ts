@@ -24,8 +24,11 @@ export const parsePom: ManifestParser = (file) => {
   const properties = propertiesOf(project)
   const declarations: Declaration[] = []
   const scopes: [XmlElement, string][] = [[project, '']]
+  const profileProperties: [string, Map<string, string>][] = []
   for (const profile of descend(project, ['profiles', 'profile'])) {
-    scopes.push([profile, `profiles.${text(profile, 'id') ?? '?'}.`])
+    const id = text(profile, 'id') ?? '?'
+    scopes.push([profile, `profiles.${id}.`])
+    profileProperties.push([id, declaredProperties(profile)])
   }
   for (const [scope, prefix] of scopes) {
     for (const [path, where] of LISTS) {
@@ -34,26 +37,41 @@ export const parsePom: ManifestParser = (file) => {
         const artifact = text(dep, 'artifactId')
         if (!artifact) continue
         const version = text(dep, 'version')
-        declarations.push({
+        const declaration = {
           name: `${group ?? ''}:${artifact}`,
           version: version === undefined ? undefined : interpolate(version, properties),
           where: `${prefix}${where}`,
           location: locate(file, startOf(dep)),
-        })
+        }
+        declarations.push(declaration)
+        // A profile may redefine a property the version uses: each such version is one the project can use.
+        for (const [id, overrides] of profileProperties) {
+          if (version === undefined || !version.includes('${')) continue
+          const alternative = interpolate(version, new Map([...properties, ...overrides]))
+          if (alternative !== declaration.version) {
+            declarations.push({ ...declaration, version: alternative, where: `${declaration.where} (profile ${id})` })
+          }
+        }
       }
     }
   }
   return parsed(file, declarations)
 }
 
-function propertiesOf(project: XmlElement): Map<string, string> {
+/** The `<properties>` an element (the project or a profile) declares. */
+function declaredProperties(owner: XmlElement): Map<string, string> {
   const props = new Map<string, string>()
-  const declared = children(project, 'properties')[0] ?? {}
+  const declared = children(owner, 'properties')[0] ?? {}
   for (const key of Object.keys(declared)) {
     if (key.startsWith('@_') || key === '#text') continue
     const t = text(declared, key)
     if (t !== undefined) props.set(key, t)
   }
+  return props
+}
+
+function propertiesOf(project: XmlElement): Map<string, string> {
+  const props = declaredProperties(project)
   for (const key of ['version', 'groupId', 'artifactId']) {
     const t = text(project, key)
     if (t !== undefined) props.set(`project.${key}`, t)

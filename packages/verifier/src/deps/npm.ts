@@ -38,7 +38,8 @@ export const npmScheme: VersionScheme = {
         if (npmSource(declared) || semver.validRange(declared, OPTIONS) === null) return undefined
         const range = new semver.Range(declared, OPTIONS).range
         if (range === '' || range === '*') return undefined
-        return semver.subset(declared, text, OPTIONS)
+        // Without includePrerelease: npm installs a pre-release only where the range names one (`A - B` is `>=A`).
+        return semver.subset(declared, text)
       },
     }
   },
@@ -70,11 +71,14 @@ export const parsePackageJson: ManifestParser = (file) => {
       if (version === undefined) {
         return parseProblem(file, `the version of '${name}' is not a string`, file.index.lineOf(m.keyOffset))
       }
+      // An alias installs another package under this name: it declares that package, with a spec that is not one
+      // of the pinned forms (so only a lockfile can prove its version).
+      const target = aliasTarget(version)
       declarations.push({
-        name,
+        name: target ?? name,
         version,
         source: npmSource(version),
-        where: section,
+        where: target ? `${section}, alias '${name}'` : section,
         location: locate(file, m.keyOffset),
       })
     }
@@ -118,8 +122,21 @@ function overridesOf(file: Parameters<ManifestParser>[0], root: JsonNode): Decla
   return out
 }
 
-/** The package name of a `name@range` descriptor (a leading `@` belongs to the scope). */
+/**
+ * The package a `name@range` descriptor installs (a leading `@` belongs to the scope). An alias
+ * `old@npm:lodash@4.17.20` installs `lodash`.
+ */
 export function descriptorName(descriptor: string): string {
   const at = descriptor.indexOf('@', 1)
-  return at < 0 ? descriptor : descriptor.slice(0, at)
+  if (at < 0) return descriptor
+  const range = descriptor.slice(at + 1)
+  return isAliasSpec(range) ? descriptorName(range.slice(4)) : descriptor.slice(0, at)
+}
+
+/** `npm:lodash@4.17.20` names another package; Berry's `npm:^4.17.0` is only a range. */
+const isAliasSpec = (spec: string) => spec.startsWith('npm:') && spec.indexOf('@', 5) > 4
+
+/** `npm:lodash@4.17.20` → `lodash`, the package an alias installs; undefined for any other spec. */
+export function aliasTarget(spec: string): string | undefined {
+  return isAliasSpec(spec) ? descriptorName(spec.slice(4)) : undefined
 }
