@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expected texts are shell and YAML references
 import { describe, expect, it } from 'vitest'
 import type { FileFacts, LanguageId } from '../src/code/facts.js'
-import { analyzeLexical } from '../src/code/lexical.js'
+import { analyzeLexical } from '../src/code/lexical/index.js'
 import { analyze } from './code-helpers.js'
 
 const lexical = (language: LanguageId, rel: string, text: string): Promise<FileFacts> =>
