@@ -25,6 +25,7 @@ describe('conformance suites', () => {
     ['text-config-deps.json', {}],
     ['dependencies.json', {}],
     ['lexical-and-rare-syntax.json', {}],
+    ['config-secrets-patterns.json', {}],
     ['size-cap-100.json', { maxFileSize: 100 }],
   ])(
     "this package's suite %s matches every case",

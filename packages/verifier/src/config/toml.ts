@@ -2,6 +2,7 @@ import { parse, TomlDate, TomlError } from 'smol-toml'
 import type { TextIndex } from '../checkout/text.js'
 import { type ConfigNode, type Entry, mapOf, type ParseResult, parsed, parseError, scalar } from './model.js'
 import { locateToml, type TomlPath, tomlPathKey } from './toml-locate.js'
+import { outOfRangeInteger, toml10Problem } from './toml-strict.js'
 
 /**
  * TOML 1.0 (ASSERTIONS.md §3.8): `smol-toml` decides validity and decodes values; a scan of the source adds the
@@ -14,6 +15,13 @@ export function parseToml(text: string, index: TextIndex): ParseResult {
   } catch (e) {
     if (e instanceof TomlError) return parseError(e.line, tomlReason(e.message))
     throw e
+  }
+  const strict = toml10Problem(text)
+  if (strict) return parseError(strict.line, strict.reason)
+  const huge = outOfRangeInteger(value)
+  if (huge !== undefined) {
+    const at = text.search(new RegExp(`(?<![\\w.])[+-]?${String(huge < 0n ? -huge : huge)}(?![\\w.])`))
+    return parseError(at < 0 ? 1 : index.lineOf(at), `integer ${huge} is outside the 64-bit range (TOML 1.0)`)
   }
   const located = locateToml(text, index)
   const convert = (v: unknown, path: TomlPath): ConfigNode => {

@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import type { TextIndex } from '../checkout/text.js'
-import { blankDoctype } from './doctype.js'
 import { type ConfigNode, type Entry, mapOf, type ParseResult, parsed, parseError, scalar } from './model.js'
+import { prepareXml } from './xml-input.js'
 
 /** One node of fast-xml-parser's ordered output: `{tag: children, ':@': attributes}`, `{'#text'}` or `{'#cdata'}`. */
 type XmlItem = Record<string, unknown>
@@ -31,11 +31,12 @@ const parser = new XMLParser({
 /**
  * XML (ASSERTIONS.md §3.8): the element path from the root element, `@name` for attributes, prefixes as written,
  * repeated elements a list, text trimmed. The DOCTYPE is blanked out before parsing, so DTDs and entities (external
- * ones included) are never read or resolved; a reference to an undeclared entity stays as written.
+ * ones included) are never read or resolved; a reference to an undeclared entity is a parse error.
  */
 export function parseXml(text: string, index: TextIndex): ParseResult {
-  const prolog = blankDoctype(text)
-  if (typeof prolog !== 'string') return parseError(index.lineOf(prolog.offset), 'unterminated DOCTYPE declaration')
+  const prepared = prepareXml(text)
+  if (!('text' in prepared)) return parseError(index.lineOf(prepared.offset), prepared.reason)
+  const prolog = prepared.text
   const valid = XMLValidator.validate(prolog)
   if (valid !== true) return parseError(valid.err.line, valid.err.msg)
   let items: XmlItem[]

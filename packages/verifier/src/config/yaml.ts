@@ -46,6 +46,11 @@ export function parseYaml(text: string, index: TextIndex): ParseResult {
   for (const doc of parseAllDocuments(text, OPTIONS)) {
     const problem = doc.errors[0]
     if (problem) return parseError(index.lineOf(problem.pos[0]), problem.message)
+    // A core-schema tag the value cannot satisfy (`!!int x`) is an error; other tags are ignored (§3.8).
+    const badTag = doc.warnings.find((w) =>
+      /^Unresolved tag: tag:yaml\.org,2002:(int|float|bool|null)\b/.test(w.message),
+    )
+    if (badTag) return parseError(index.lineOf(badTag.pos[0]), badTag.message.split('\n')[0]!)
     const reader = new YamlDocumentReader(doc, index)
     const invalid = reader.validate()
     if (invalid) return invalid

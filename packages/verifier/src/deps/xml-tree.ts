@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import type { TextFile } from '../checkout/checkout.js'
-import { blankDoctype } from '../config/doctype.js'
+import { prepareXml } from '../config/xml-input.js'
 import { type ManifestProblem, parseProblem } from './types.js'
 
 /** An element as fast-xml-parser gives it: children by name (always lists), attributes under `@_name`. */
@@ -23,9 +23,9 @@ const parser = new XMLParser({
 
 /** Parses an XML file without resolving DTDs or entities; gives the root element. */
 export function readXml(file: TextFile): { root: XmlElement } | ManifestProblem {
-  const text = blankDoctype(file.text)
-  if (typeof text !== 'string')
-    return parseProblem(file, 'unterminated DOCTYPE declaration', file.index.lineOf(text.offset))
+  const prepared = prepareXml(file.text)
+  if (!('text' in prepared)) return parseProblem(file, prepared.reason, file.index.lineOf(prepared.offset))
+  const text = prepared.text
   const valid = XMLValidator.validate(text)
   if (valid !== true) return parseProblem(file, valid.err.msg, valid.err.line)
   return { root: parser.parse(text) as XmlElement }

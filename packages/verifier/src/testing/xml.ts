@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
-import { blankDoctype } from '../config/doctype.js'
+import { prepareXml } from '../config/xml-input.js'
 
 /**
  * Well-formed XML to plain objects without any DTD processing: a DOCTYPE is blanked out and only the predefined
@@ -9,8 +9,9 @@ export type XmlElement = { [key: string]: unknown }
 export type ParsedXml = { ok: true; rootName: string; root: XmlElement } | { ok: false; message: string }
 
 export function parseXml(source: string, arrayTags: readonly string[]): ParsedXml {
-  const text = blankDoctype(source)
-  if (typeof text !== 'string') return { ok: false, message: 'not well-formed XML (unterminated DOCTYPE declaration)' }
+  const prepared = prepareXml(source)
+  if (!('text' in prepared)) return { ok: false, message: `not well-formed XML (${prepared.reason})` }
+  const text = prepared.text
   const valid = XMLValidator.validate(text)
   if (valid !== true) return { ok: false, message: `not well-formed XML (line ${valid.err.line}: ${valid.err.msg})` }
   const parser = new XMLParser({
