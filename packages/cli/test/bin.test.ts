@@ -20,6 +20,18 @@ describe.skipIf(!existsSync(built))('the warrant binary', () => {
     expect(Date.now() - started).toBeLessThan(30_000)
   })
 
+  it('exits by itself after a single code assertion, which leaves one analysis worker idle', async () => {
+    const dir = await project({ 'app.py': 'def require_auth(r):\n    return r\n' })
+    const r = spawnSync(launcher, ['verify', 'function_exists', '-p', 'file=app.py', '-p', 'name=require_auth'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 20_000,
+    })
+    expect(r.error).toBeUndefined()
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('PASS  a1  function_exists')
+  })
+
   it('uses the documented exit codes and keeps diagnostics off standard output', async () => {
     const dir = await project({
       'ok.yaml': '- {type: file_exists, params: {file: ok.yaml}}\n',
@@ -53,6 +65,9 @@ describe.skipIf(!existsSync(built))('the warrant binary', () => {
       ].join('\n'),
     })
     const spawned = run(dir, ['check', 'c.yaml', '-o', 'json'])
+    // exits by itself (idle analysis workers must not hold the process open), with the documented code
+    expect(spawned.error).toBeUndefined()
+    expect(spawned.status).toBe(1)
     const inProcess = await cli(dir, ['check', 'c.yaml', '-o', 'json'])
     expect(JSON.parse(spawned.stdout)).toEqual(JSON.parse(inProcess.stdout))
     expect(JSON.parse(spawned.stdout).results.map((r: { status: string }) => r.status)).toEqual([

@@ -22,10 +22,11 @@ export class AnalysisPool {
   private constructor(script: string, size: number) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(script)
-      w.unref()
       w.on('message', (r: ExtractResponse) => this.settle(r))
       w.on('error', (e) => this.fail(i, e))
       w.on('exit', (code) => this.fail(i, new Error(`analysis worker exited (code ${code})`)))
+      // After the listeners: adding a 'message' listener refs the worker again.
+      w.unref()
       this.workers.push(w)
       this.inFlight.push(0)
       this.dead.push(undefined)
