@@ -1,5 +1,6 @@
 import type { Assertion } from '@warrant/core'
-import { isMap, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml'
+import { JsonSyntaxError, parseJsonTree } from '@warrant/verifier'
+import { type Document, isAlias, isMap, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml'
 
 /** A batch entry with its final id and its position in the batch file. */
 export interface BatchEntry extends Assertion {
@@ -14,15 +15,29 @@ export interface BatchEntry extends Assertion {
 export class InputError extends Error {}
 
 const ASSERTION_MEMBERS = new Set(['id', 'type', 'params', 'description', 'repo'])
+/** The top-level members of a model file (PLATFORM.md §8.2); the CLI reads only `controls`. */
+const MODEL_MEMBERS = new Set([
+  'format',
+  'model',
+  'revision_note',
+  'assets',
+  'attackers',
+  'assumptions',
+  'control_objectives',
+  'controls',
+])
 const ID = /^[A-Za-z0-9._:-]{1,64}$/
 
 /** Reads a batch or model file (§5.1). `json` parses strictly as JSON first; YAML 1.2 otherwise. */
 export function parseBatch(text: string, opts: { json: boolean; name: string }): BatchEntry[] {
   if (opts.json) {
     try {
-      JSON.parse(text)
+      parseJsonTree(text.replace(/^\uFEFF/, ''))
     } catch (e) {
-      throw new InputError(`${opts.name}:${jsonErrorWithPosition(text, e as Error)}`)
+      if (!(e instanceof JsonSyntaxError)) throw e
+      const before = text.slice(0, e.offset)
+      const line = before.split('\n').length
+      throw new InputError(`${opts.name}:${line}:${e.offset - before.lastIndexOf('\n')}: invalid JSON: ${e.message}`)
     }
   }
   const lines = new LineCounter()
@@ -46,9 +61,15 @@ export function parseBatch(text: string, opts: { json: boolean; name: string }):
   if (isSeq(root)) {
     for (const [i, n] of root.items.entries()) entries.push({ node: n as Node, path: `[${i}]` })
   } else if (isMap(root) && root.has('format')) {
-    const format = (root.toJSON() as { format?: unknown }).format
-    if (format !== 'warrant.model/v1') {
-      throw new InputError(`${where(root)}: unknown format ${JSON.stringify(format)} (expected warrant.model/v1)`)
+    const format = root.toJS(doc) as { format?: unknown }
+    if (format.format !== 'warrant.model/v1') {
+      throw new InputError(
+        `${where(root)}: unknown format ${JSON.stringify(format.format)} (expected warrant.model/v1)`,
+      )
+    }
+    const unknown = Object.keys(format).find((k) => !MODEL_MEMBERS.has(k))
+    if (unknown !== undefined) {
+      throw new InputError(`${where(root)}: unknown member '${unknown}' of a warrant.model/v1 file (PLATFORM.md §8.2)`)
     }
     collectModelAssertions(root, entries, where)
   } else if (isMap(root)) {
@@ -64,7 +85,7 @@ export function parseBatch(text: string, opts: { json: boolean; name: string }):
   } else {
     throw new InputError(`${where(root)}: expected {"assertions": [...]}, a list of assertions, or a model file`)
   }
-  return toEntries(entries, where, pos)
+  return toEntries(doc, entries, where, pos)
 }
 
 function collectModelAssertions(
@@ -93,15 +114,18 @@ function collectModelAssertions(
 }
 
 function toEntries(
+  doc: Document,
   raw: { node: Node; path: string; control?: string }[],
   where: (n: Node | null | undefined) => string,
   pos: (n: Node | null | undefined) => { line: number; column: number },
 ): BatchEntry[] {
   const given = new Set<string>()
-  const entries = raw.map(({ node, path, control }) => {
-    const at = `${where(node)}: ${path}`
+  const entries = raw.map(({ node: written, path, control }) => {
+    const at = `${where(written)}: ${path}`
+    const node = isAlias(written) ? written.resolve(doc) : written
     if (!isMap(node)) throw new InputError(`${at}: must be an object`)
-    const obj = node.toJSON() as Record<string, unknown>
+    // Converted in the document's context so that anchors and aliases resolve (bounded expansion).
+    const obj = node.toJS(doc, { maxAliasCount: 100 }) as Record<string, unknown>
     for (const key of Object.keys(obj)) {
       if (!ASSERTION_MEMBERS.has(key)) throw new InputError(`${at}: unknown member '${key}'`)
     }
@@ -141,14 +165,4 @@ function toEntries(
       column: p.column,
     }
   })
-}
-
-function jsonErrorWithPosition(text: string, e: Error): string {
-  const m = /position (\d+)/.exec(e.message)
-  if (!m) return ` ${e.message}`
-  const offset = Number(m[1])
-  const before = text.slice(0, offset)
-  const line = before.split('\n').length
-  const column = offset - before.lastIndexOf('\n')
-  return `${line}:${column}: ${e.message.replace(/ in JSON at position \d+.*$/, '')}`
 }

@@ -87,6 +87,12 @@ describe('warrant check', () => {
     ['dup.yaml', '- {id: x, type: a}\n- {id: x, type: b}\n', /duplicate id 'x'/],
     ['gen.yaml', '- {id: a2, type: a}\n- {type: b}\n', /generated id 'a2' equals a given id/],
     ['dupkey.yaml', '- {type: a, type: b}\n', /dupkey\.yaml:1:\d+: Map keys must be unique/],
+    ['json-syntax.json', '[\n{"type":"file_exists"},\n tru\n]', /json-syntax\.json:3:2: invalid JSON: /],
+    [
+      'model-extra.yaml',
+      'format: warrant.model/v1\nassertions: []\n',
+      /unknown member 'assertions' of a warrant\.model\/v1 file/,
+    ],
   ])('exits 2 for malformed %s, naming line and column, printing no results', async (name, text, message) => {
     const dir = await project({ [name]: text })
     const r = await cli(dir, ['check', name])
@@ -105,6 +111,26 @@ describe('warrant check', () => {
     const root = await cli(dir, ['check', 'c.yaml', '--project-root', 'c.yaml'])
     expect(root).toMatchObject({ code: 2, stdout: '' })
     expect(root.stderr).toContain('project root is not a directory')
+  })
+
+  it('resolves YAML anchors and aliases in batch files', async () => {
+    const dir = await project({
+      ...APP,
+      'alias.yaml':
+        '- &a {type: file_exists, params: {file: src/run.js}}\n- *a\n- {type: file_exists, params: {file: &f src/run.js}}\n- {type: file_exists, params: {file: *f}}\n',
+    })
+    const r = await cli(dir, ['check', 'alias.yaml', '-o', 'json'])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).summary).toEqual({ pass: 4, fail: 0, error: 0, skipped: 0 })
+  })
+
+  it('keeps one line per result whatever a type name holds', async () => {
+    const dir = await project({ 'c.json': JSON.stringify([{ type: 'evil\n::error file=a::pwned\r\u001b[2J' }]) })
+    const r = await cli(dir, ['check', 'c.json'])
+    expect(r.code).toBe(1)
+    expect(r.stdout.split('\n')).toHaveLength(3)
+    expect(r.stdout).toContain('evil\\u000a::error file=a::pwned\\u000d\\u001b[2J')
+    expect(r.stdout.split('\n').some((l) => l.startsWith('::'))).toBe(false)
   })
 
   it('treats an empty batch as all-pass', async () => {

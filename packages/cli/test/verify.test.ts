@@ -38,6 +38,15 @@ describe('warrant verify', () => {
     })
   })
 
+  it('reports a key named like an object property as an unknown param, not a duplicate', async () => {
+    const dir = await project({ a: 'x' })
+    const r = await cli(dir, ['verify', 'file_exists', '-p', 'file=a', '-p', 'constructor=x', '-o', 'json'])
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stdout).results[0].details).toBe(
+      "invalid params: 'constructor' is not a parameter of file_exists",
+    )
+  })
+
   it.each([
     [['verify', 'file_exists', '-p', 'file=a', '-p', 'file=b'], "param 'file' given twice"],
     [['verify', 'file_hash', '-p', 'file=a', '-p', 'algorithm=sha256', '-p', 'x=[1,]'], "param 'x': invalid JSON"],

@@ -65,9 +65,19 @@ function malformation(c: Record<string, unknown>): string | undefined {
     for (const [path, value] of Object.entries(c[key])) {
       if (isAbsolutePath(path)) return `absolute path in '${key}': ${path}`
       if (path.split(/[/\\]/).includes('..')) return `path with '..' in '${key}': ${path}`
-      if (path === '' || path.includes('\0')) return `invalid path in '${key}'`
-      if (seen.has(path)) return `path appears twice: ${path}`
-      seen.add(path)
+      // Control characters are allowed: cases test how such names are reported.
+      const normal = {
+        rel: path
+          .split('/')
+          .filter((seg) => seg !== '' && seg !== '.')
+          .join('/'),
+      }
+      if (normal.rel === '' || path.includes('\0')) return `invalid path in '${key}'`
+      // `./a` and `a` are one path; `a` cannot be a file when `a/b` needs it as a directory
+      if (seen.has(normal.rel)) return `path appears twice: ${path}`
+      const clash = [...seen].find((p) => p.startsWith(`${normal.rel}/`) || normal.rel.startsWith(`${p}/`))
+      if (clash !== undefined) return `path is both a file and a directory: ${clash} and ${normal.rel}`
+      seen.add(normal.rel)
       if (key === 'binary_files' && (!BASE64.test(value) || value.length % 4 !== 0)) return `bad base64 for ${path}`
     }
   }
@@ -109,7 +119,9 @@ export async function runCase(raw: unknown, options: Partial<EngineOptions>): Pr
     try {
       await materialise(root, kase)
     } catch (e) {
-      return { ...base, got: 'malformed', details: `malformed case: ${(e as Error).message}`, matched: false }
+      // The system's message names the temporary directory: no absolute path may leak (§6).
+      const message = (e as Error).message.split(root).join('<case>').split(dir).join('<tmp>')
+      return { ...base, got: 'malformed', details: `malformed case: ${message}`, matched: false }
     }
     const [result] = await evaluateAll([{ id: kase.id, type: kase.type, params: kase.params }], root, options)
     const details = result!.details

@@ -5,6 +5,7 @@ export {
   parseConformanceFile,
   runCases,
 } from './conformance.js'
+export { JsonSyntaxError, parseJsonTree } from './deps/json-tree.js'
 export {
   DEFAULT_OPTIONS,
   evaluateAll,

@@ -64,6 +64,8 @@ describe('malformed cases and files', () => {
         { ...base, id: 'twice', files: { a: 'x' }, binary_files: { a: 'eA==' } },
         { ...base, id: 'b64', binary_files: { a: '!!' } },
         { ...base, id: 'noexpect', expect: 'maybe' },
+        { ...base, id: 'dotslash', files: { a: 'x' }, symlinks: { './a': 'b' } },
+        { ...base, id: 'file-and-dir', files: { a: 'x', 'a/b': 'y' } },
         { ...base, id: 'ok', files: { a: 'x' } },
         { ...base, id: 'ok', files: { a: 'x' } },
       ],
@@ -75,6 +77,8 @@ describe('malformed cases and files', () => {
       ['twice', false, 'malformed case: path appears twice: a'],
       ['b64', false, 'malformed case: bad base64 for a'],
       ['noexpect', false, "malformed case: 'expect' must be pass, fail, error or skipped"],
+      ['dotslash', false, 'malformed case: path appears twice: ./a'],
+      ['file-and-dir', false, 'malformed case: path is both a file and a directory: a and a/b'],
       ['ok', true, 'file exists: a (1 byte)'],
       ['ok', false, "malformed case: duplicate id 'ok'"],
     ])

@@ -51,7 +51,7 @@ export async function runChecks(
   const sources = new Map<string, AssertionSource>()
   if (batchFile) {
     const rel = relative(checkout.root, realpathSync(resolve(io.cwd, batchFile)))
-    if (rel && !rel.startsWith('..') && !isAbsolute(rel)) {
+    if (rel && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) {
       for (const e of entries) sources.set(e.id, { file: rel.split(sep).join('/'), line: e.line, column: e.column })
     }
   }

@@ -8,14 +8,14 @@ const LOOKS_LIKE_JSON = /^(\[[\s\S]*\]|-?(\d|\.\d)[\s\S]*|true|false)$/
 /** Turns `-p key=value` pairs into params (§5.4). */
 export function paramsFromPairs(type: string, pairs: string[]): Record<string, unknown> {
   const specs = CATALOGUE.get(type)?.params
-  const params: Record<string, unknown> = {}
+  const params: Record<string, unknown> = Object.create(null)
   for (const pair of pairs) {
     const eq = pair.indexOf('=')
     if (eq <= 0) throw new UsageError(`-p takes key=value (got ${JSON.stringify(pair)})`)
     const key = pair.slice(0, eq)
     const text = pair.slice(eq + 1)
-    if (key in params) throw new UsageError(`param '${key}' given twice`)
-    const kind = specs?.[key]?.kind
+    if (Object.hasOwn(params, key)) throw new UsageError(`param '${key}' given twice`)
+    const kind = specs && Object.hasOwn(specs, key) ? specs[key]?.kind : undefined
     if ((kind && STRING_KINDS.has(kind)) || !LOOKS_LIKE_JSON.test(text.trim())) {
       params[key] = text
       continue
@@ -26,7 +26,7 @@ export function paramsFromPairs(type: string, pairs: string[]): Record<string, u
       throw new UsageError(`param '${key}': invalid JSON: ${(e as Error).message}`)
     }
   }
-  return params
+  return { ...params }
 }
 
 /** `warrant verify TYPE -p key=value …`: one assertion with id `a1` (§5.4). */
