@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { Checkout } from '../src/checkout/checkout.js'
 import { compileGlob } from '../src/checkout/glob.js'
 import { normalizePath } from '../src/checkout/paths.js'
+import { clip } from '../src/checkout/text.js'
 import { makeTree } from './helpers.js'
 
 describe('path confinement (§2.1)', () => {
@@ -124,5 +125,14 @@ describe('globs (§2.2)', () => {
     })
     expect(await c.glob('vendor/acme/**/*.js')).toEqual({ files: ['vendor/acme/v.js'] })
     expect(await c.glob('../*.js')).toEqual({ problem: 'error', message: 'path escapes project root: ../*.js' })
+  })
+})
+
+describe('snippets (§1.5)', () => {
+  it('are cut with … and never split a surrogate pair', () => {
+    expect(clip('a'.repeat(300), 200)).toBe(`${'a'.repeat(199)}…`)
+    const cut = clip(`${'a'.repeat(198)}😀${'b'.repeat(50)}`, 200)
+    expect(cut).toBe(`${'a'.repeat(198)}…`)
+    expect(clip('short', 200)).toBe('short')
   })
 })

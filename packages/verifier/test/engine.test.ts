@@ -96,3 +96,52 @@ describe('details (§1.5)', () => {
     expect(long.endsWith('é…')).toBe(true)
   })
 })
+
+describe('examined files (§1.4)', () => {
+  it('include a project file read to resolve a Pydantic model, also when it holds none', async () => {
+    const root = await makeTree({
+      files: {
+        'app/views.py': 'from app.m2 import B\n\ndef f2(x: B):\n    return x\n',
+        'app/m2.py': 'class B:\n    pass\n',
+      },
+    })
+    const [r] = await evaluateAll(
+      [{ id: 'x', type: 'parameter_validated', params: { file: 'app/views.py', function: 'f2', parameter: 'x' } }],
+      root,
+    )
+    expect(r!.status).toBe('fail')
+    const sha = execFileSync('sh', ['-c', 'sha256sum app/m2.py app/views.py | LC_ALL=C sort -k 2 | sha256sum'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    expect(r!.evidence_digest).toBe(`sha256:${sha.slice(0, 64)}`)
+  })
+
+  it('include every JUnit report read before a malformed one', async () => {
+    const root = await makeTree({
+      files: { 'r/a.xml': '<testsuite><testcase name="t"/></testsuite>', 'r/b.xml': '<testsuite><testcase' },
+    })
+    const [r] = await evaluateAll([{ id: 'x', type: 'test_passes', params: { junit: 'r/[ab].xml' } }], root)
+    expect(r!.status).toBe('error')
+    const sha = execFileSync('sh', ['-c', 'sha256sum r/a.xml r/b.xml | LC_ALL=C sort -k 2 | sha256sum'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    expect(r!.evidence_digest).toBe(`sha256:${sha.slice(0, 64)}`)
+  })
+
+  it('count text files of a type the claim skips, and say how many binary files were skipped', async () => {
+    const root = await makeTree({
+      files: { 'src/a.py': 'def f():\n    pass\n', 'src/readme.md': 'notes\n', 'src/z.bin': Buffer.from([0, 1]) },
+    })
+    const [r] = await evaluateAll([{ id: 'x', type: 'function_exists', params: { glob: 'src/*', name: 'f' } }], root)
+    expect(r!.details).toBe(
+      "function 'f' defined at src/a.py:1 (1 binary file skipped, 1 file of unsupported type skipped)",
+    )
+    const sha = execFileSync('sh', ['-c', 'sha256sum src/a.py src/readme.md | LC_ALL=C sort -k 2 | sha256sum'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    expect(r!.evidence_digest).toBe(`sha256:${sha.slice(0, 64)}`)
+  })
+})

@@ -4,48 +4,62 @@ import ignore, { type Ignore } from 'ignore'
 
 /** git's ignore semantics across nested `.gitignore` files and `.git/info/exclude`: the deepest decision wins. */
 export class GitIgnore {
-  private readonly perDir = new Map<string, Promise<Ignore | undefined>>()
+  private readonly rules = new Map<string, Promise<string[]>>()
+  private readonly matchers = new Map<string, Ignore | undefined>()
 
   constructor(private readonly rootAbs: string) {}
 
-  private load(dirRel: string): Promise<Ignore | undefined> {
-    let p = this.perDir.get(dirRel)
+  /** The rule lines of one directory's ignore files (the root's `.git/info/exclude` first). */
+  private lines(dirRel: string): Promise<string[]> {
+    let p = this.rules.get(dirRel)
     if (!p) {
       p = (async () => {
-        const sources: string[] = []
         const base = dirRel === '' ? this.rootAbs : join(this.rootAbs, dirRel)
-        if (dirRel === '') {
-          const exclude = await readFile(join(base, '.git', 'info', 'exclude'), 'utf8').catch(() => undefined)
-          if (exclude) sources.push(exclude)
-        }
-        const gi = await readFile(join(base, '.gitignore'), 'utf8').catch(() => undefined)
-        if (gi) sources.push(gi)
-        if (sources.length === 0) return undefined
-        return ignore().add(sources.join('\n'))
+        const files = [...(dirRel === '' ? [join(base, '.git', 'info', 'exclude')] : []), join(base, '.gitignore')]
+        const texts = await Promise.all(files.map((f) => readFile(f, 'utf8').catch(() => '')))
+        return texts.join('\n').split(/\r?\n/)
       })()
-      this.perDir.set(dirRel, p)
+      this.rules.set(dirRel, p)
     }
     return p
   }
 
   /**
-   * Whether a path (a directory when `isDir`) is ignored, given that its parent directories are not. Directories of
-   * `exempt` (a glob's literal prefix, §2.2) are named by the user: rules never see their names, so a rule that
-   * ignores them does not hide what lies below.
+   * The matcher of one directory's rules, without the rules that would ignore one of `exempt` (directories a glob
+   * names literally, relative to that directory): those are the user's to name.
+   */
+  private async matcher(dirRel: string, exempt: string[]): Promise<Ignore | undefined> {
+    const key = `${dirRel}\0${exempt.join('\0')}`
+    if (this.matchers.has(key)) return this.matchers.get(key)
+    let lines = (await this.lines(dirRel)).filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    if (exempt.length > 0) {
+      lines = lines.filter((line) => {
+        if (line.startsWith('!')) return true
+        const single = ignore().add(line)
+        return !exempt.some((dir) => single.ignores(`${dir}/`))
+      })
+    }
+    const m = lines.length > 0 ? ignore().add(lines) : undefined
+    this.matchers.set(key, m)
+    return m
+  }
+
+  /**
+   * Whether a path (a directory when `isDir`) is ignored, given that its parent directories are not. `exempt` is a
+   * glob's literal prefix (§2.2): rules that ignore one of its directories do not apply; rules for what lies below it
+   * still do.
    */
   async ignored(rel: string, isDir: boolean, exempt = ''): Promise<boolean> {
     const parts = rel.split('/')
-    const exemptDepth = exempt && rel.startsWith(`${exempt}/`) ? exempt.split('/').length : 0
+    const prefix = exempt && rel.startsWith(`${exempt}/`) ? exempt.split('/') : []
     let decision = false
     for (let depth = 0; depth < parts.length; depth++) {
       const dir = parts.slice(0, depth).join('/')
-      const ig = await this.load(dir)
+      // the prefix directories below this level, as paths relative to it
+      const named = prefix.slice(depth).map((_, k) => prefix.slice(depth, depth + k + 1).join('/'))
+      const ig = await this.matcher(dir, named)
       if (!ig) continue
-      const sub = parts
-        .slice(depth)
-        .map((seg, k) => (depth + k < exemptDepth ? `__warrant_literal_${depth + k}__` : seg))
-        .join('/')
-      const r = ig.test(sub + (isDir ? '/' : ''))
+      const r = ig.test(parts.slice(depth).join('/') + (isDir ? '/' : ''))
       if (r.ignored) decision = true
       else if (r.unignored) decision = false
     }

@@ -49,5 +49,9 @@ export class TextIndex {
 
 /** Cuts a string to at most `max` UTF-16 code units, ending with `…` when cut. */
 export function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`
+  if (s.length <= max) return s
+  let end = max - 1
+  // never leave half of a surrogate pair
+  if (/[\uD800-\uDBFF]/.test(s[end - 1] ?? '')) end--
+  return `${s.slice(0, end)}…`
 }

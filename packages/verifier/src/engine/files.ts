@@ -64,6 +64,8 @@ export async function scanFiles(
       scan.binarySkipped++
       continue
     }
+    // Every text file a glob selected was read, so it is examined (§1.4), also one of a type the claim skips.
+    scan.examined.push(rel)
     const verdict = await judge(
       ctx.checkout.decoded(content),
       scan.verdicts.some((v) => v.verdict.kind === 'hit'),
@@ -72,7 +74,6 @@ export async function scanFiles(
       scan.unsupportedSkipped++
       continue
     }
-    scan.examined.push(rel)
     scan.verdicts.push({ rel, verdict })
   }
   if (selection.kind === 'glob') {
@@ -80,7 +81,11 @@ export async function scanFiles(
     if (scan.binarySkipped === n)
       return { status: 'error', details: `no text files among ${n} selected by ${selection.glob}` }
     if (scan.verdicts.length === 0) {
-      return { status: 'error', details: `no analysable files among ${n} selected by ${selection.glob}` }
+      return {
+        status: 'error',
+        details: `no analysable files among ${n} selected by ${selection.glob}`,
+        examined: scan.examined,
+      }
     }
   }
   return scan
@@ -117,7 +122,12 @@ function firstError(scan: Scan): Outcome | undefined {
 export function combineAny(scan: Scan, failDetails: string): Outcome {
   const hit = scan.verdicts.find((v) => v.verdict.kind === 'hit')
   if (hit && hit.verdict.kind === 'hit') {
-    return { status: 'pass', details: hit.verdict.details, locations: hit.verdict.locations, examined: scan.examined }
+    return {
+      status: 'pass',
+      details: hit.verdict.details + skippedNote(scan),
+      locations: hit.verdict.locations,
+      examined: scan.examined,
+    }
   }
   const err = firstError(scan)
   if (err) return err

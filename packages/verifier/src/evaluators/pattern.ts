@@ -8,6 +8,7 @@ import {
   type Scan,
   scanFiles,
   selectFiles,
+  skippedNote,
   where,
 } from '../engine/files.js'
 import type { Evaluator, Outcome } from '../engine/outcome.js'
@@ -120,7 +121,7 @@ export const patternMatches: Evaluator = async (params, ctx) => {
     const first = hits[0]!.verdict as { locations: Location[] }
     const total = hits.reduce((n, h) => n + (counts.get(h.rel) ?? 0), 0)
     const loc = first.locations[0]!
-    const details = `pattern found at ${loc.file}:${loc.line} (${times(total, 'match')} in ${hits.length} file${hits.length === 1 ? '' : 's'})`
+    const details = `pattern found at ${loc.file}:${loc.line} (${times(total, 'match')} in ${hits.length} file${hits.length === 1 ? '' : 's'})${skippedNote(scan)}`
     return {
       status: 'pass',
       details,
@@ -156,5 +157,5 @@ export const patternAbsent: Evaluator = async (params, ctx) => {
     return { status: 'error', details: first.message, examined: scan.examined }
   }
   const from = scan.selection.kind === 'file' ? scan.selection.files[0] : where(scan.selection)
-  return { status: 'pass', details: `pattern absent from ${from}`, examined: scan.examined }
+  return { status: 'pass', details: `pattern absent from ${from}${skippedNote(scan)}`, examined: scan.examined }
 }

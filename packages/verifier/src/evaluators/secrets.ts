@@ -66,9 +66,13 @@ function combine(scanner: SecretScanner, scanned: FileHits[], problems: FileProb
   const skipped = binary > 0 ? `; ${plural(binary, 'binary file')} skipped` : ''
   const found = scanned.flatMap(({ file, hits }) => hits.map((hit) => ({ hit, location: hitLocation(file, hit) })))
   if (found.length > 0) {
-    const listed = found
-      .slice(0, MAX_LISTED)
-      .map(({ hit, location }) => `${describeHit(hit)} at ${location.file}:${location.line}`)
+    // Variable names are file content: at most 200 characters of them in the details (§1.5).
+    let nameBudget = 200
+    const listed = found.slice(0, MAX_LISTED).map(({ hit, location }) => {
+      const name = hit.name !== undefined && hit.name.length <= nameBudget ? hit.name : undefined
+      if (name !== undefined) nameBudget -= name.length
+      return `${describeHit({ ...hit, name })} at ${location.file}:${location.line}`
+    })
     const more = found.length > MAX_LISTED ? ` (+${found.length - MAX_LISTED} more)` : ''
     return fail(`${plural(found.length, 'possible secret')}: ${listed.join('; ')}${more}`, {
       examined,

@@ -25,20 +25,34 @@ export async function evaluateReports(
     reports = [located.rel]
   }
   const cases: TestCase[] = []
+  const examined: string[] = []
+  const selectedByGlob = GLOB_CHARS.test(junit)
+  let binary = 0
   for (const rel of reports) {
+    const content = await checkout.read(rel)
+    if (isProblem(content)) return { ...fromProblem(content), examined }
+    // §2.3: a binary file a glob selected is skipped (not examined); named directly it is an error.
+    if (content.binary && selectedByGlob) {
+      binary++
+      continue
+    }
     const file = await checkout.readText(rel)
-    if (isProblem(file)) return fromProblem(file)
+    if (isProblem(file)) return { ...fromProblem(file), examined }
+    examined.push(rel)
     const parsed = parseJUnit(file.text)
     if (!parsed.ok)
       return error(`invalid JUnit report ${rel}: ${parsed.message}`, {
-        examined: [rel],
+        examined,
         locations: [{ file: rel, line: 1 }],
       })
     cases.push(...parsed.cases)
   }
-  return testVerdict(cases, testName, {
-    label: reports.join(', '),
-    examined: reports,
-    locations: reports.map((rel) => ({ file: rel, line: 1 })),
+  if (examined.length === 0) return error(`no text files among ${reports.length} selected by ${junit}`)
+  const verdict = testVerdict(cases, testName, {
+    label: examined.join(', '),
+    examined,
+    locations: examined.map((rel) => ({ file: rel, line: 1 })),
   })
+  const skipped = binary > 0 ? ` (${binary} binary file${binary === 1 ? '' : 's'} skipped)` : ''
+  return { ...verdict, details: verdict.details + skipped }
 }

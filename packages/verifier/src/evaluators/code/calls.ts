@@ -1,4 +1,5 @@
 import type { Location } from '@warrant/core'
+import { clip } from '../../checkout/text.js'
 import { display, matchesReference } from '../../code/names.js'
 import type { Evaluator, Outcome } from '../../engine/outcome.js'
 import { ALL_TREES, functionsNamed, isFacts, locationOf, name, notFoundIn, singleFileFacts } from './common.js'
@@ -77,17 +78,22 @@ export const parameterValidated: Evaluator = async (params, ctx) => {
     if (call) return validated(`call '${display(call.path)}'`, locationOf(file, call.at))
     if (p.declarativeValidation) return validated(p.declarativeValidation, locationOf(file, p.at))
     if (facts.language === 'python' && p.annotation) {
-      const model = await pydanticModel(ctx, file, facts, p.annotation)
-      if (model) {
-        examined.push(...model.examined)
+      const resolved = await pydanticModel(ctx, file, facts, p.annotation)
+      examined.push(...resolved.examined)
+      if (resolved.model) {
         return validated(`annotation '${display(p.annotation)}' (Pydantic model)`, locationOf(file, p.at))
       }
     }
   }
   const d = declaring[0]!
-  return notFoundIn(ctx, facts, file, `'${parameter}' of '${fn}' (${file.rel}:${d.at.line}) is not validated`, [
-    locationOf(file, d.at),
-  ])
+  const notValidated = await notFoundIn(
+    ctx,
+    facts,
+    file,
+    `'${parameter}' of '${fn}' (${file.rel}:${d.at.line}) is not validated`,
+    [locationOf(file, d.at)],
+  )
+  return { ...notValidated, examined }
 }
 
 export const errorHandled: Evaluator = async (params, ctx) => {
@@ -122,7 +128,7 @@ export const errorHandled: Evaluator = async (params, ctx) => {
     .filter((h) => !h.namesTypeOnly)
     .map((h) => [h.label, ...(h.types.length ? [h.types.map(display).join(', ')] : [])].join(' '))
   const details = exception
-    ? `'${fn}' (${file.rel}:${d.at.line}) has no handler naming '${exception}'${seen.length ? ` (handlers: ${seen.join('; ')})` : ''}`
+    ? `'${fn}' (${file.rel}:${d.at.line}) has no handler naming '${exception}'${seen.length ? ` (handlers: ${clip(seen.join('; '), 120)})` : ''}`
     : `'${fn}' (${file.rel}:${d.at.line}) has no error handler`
   return notFoundIn(ctx, facts, file, details, [locationOf(file, d.at)])
 }

@@ -1,3 +1,4 @@
+import { clip } from '../../checkout/text.js'
 import type { Definition } from '../../code/facts.js'
 import { display, matchesDefinition, matchesReference, withoutAttributeSuffix } from '../../code/names.js'
 import type { Evaluator } from '../../engine/outcome.js'
@@ -86,7 +87,7 @@ export const decoratorPresent: Evaluator = async (params, ctx) => {
     ctx,
     facts,
     file,
-    `'${qualifiedName(d)}' (${file.rel}:${d.at.line}) has no decorator '${wantedLabel}'${has.length ? ` (has: ${has.join(', ')})` : ''}`,
+    `'${qualifiedName(d)}' (${file.rel}:${d.at.line}) has no decorator '${wantedLabel}'${has.length ? ` (has: ${clip(has.join(', '), 120)})` : ''}`,
     [locationOf(file, d.at)],
   )
 }

@@ -45,19 +45,22 @@ export async function pydanticModel(
   file: TextFile,
   facts: FileFacts,
   annotation: NamePath,
-): Promise<{ examined: string[] } | undefined> {
-  if (annotation.length !== 1) return undefined
+): Promise<{ model: boolean; examined: string[] }> {
+  // Every project file read to resolve the annotation is examined, whether or not it holds a model (§1.4).
+  const examined: string[] = []
+  if (annotation.length !== 1) return { model: false, examined }
   const local = annotation[0]!
-  if (derivesFromBaseModel(facts, local)) return { examined: [] }
+  if (derivesFromBaseModel(facts, local)) return { model: true, examined }
   for (const imp of facts.imports()) {
     const bound = imp.names?.find((n) => n.local === local)
     if (!bound) continue
     for (const candidate of moduleFiles(file.rel, imp.module)) {
       const other = await ctx.checkout.openText(candidate)
       if (isProblem(other)) continue
+      examined.push(other.rel)
       const otherFacts = await factsFor(ctx, other, 'python', ['definitions'])
-      if (derivesFromBaseModel(otherFacts, bound.imported)) return { examined: [other.rel] }
+      if (derivesFromBaseModel(otherFacts, bound.imported)) return { model: true, examined }
     }
   }
-  return undefined
+  return { model: false, examined }
 }
