@@ -26,6 +26,7 @@ describe('conformance suites', () => {
     ['dependencies.json', {}],
     ['lexical-and-rare-syntax.json', {}],
     ['config-secrets-patterns.json', {}],
+    ['type-language-matrix.json', {}],
     ['size-cap-100.json', { maxFileSize: 100 }],
   ])(
     "this package's suite %s matches every case",

@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { Checkout } from '../src/checkout/checkout.js'
 import type { EvalContext } from '../src/engine/outcome.js'
 import { testPasses } from '../src/evaluators/test-passes.js'
 import { splitCommand } from '../src/testing/command-words.js'
 import { compileTestNameGlob } from '../src/testing/name-glob.js'
 import { recogniseSummary } from '../src/testing/summaries.js'
-import { makeContext } from './helpers.js'
+import { makeContext, makeTree } from './helpers.js'
 
 const NODE = process.execPath
 const HAS_PYTEST = spawnSync('pytest', ['--version'], { stdio: 'ignore' }).status === 0
@@ -124,6 +125,16 @@ describe('test_passes report mode', () => {
     expect(await reportMode({}, { junit: 'reports/junit.xml' })).toMatchObject({
       status: 'fail',
       details: 'file not found: reports/junit.xml',
+    })
+  })
+
+  it('reads testcases under nested testsuites elements', async () => {
+    const nested =
+      '<testsuites><testsuite name="s"><testcase classname="c" name="ok"/></testsuite>' +
+      '<testsuites name="inner"><testsuite name="s2"><testcase classname="c" name="bad"><failure message="x"/></testcase></testsuite></testsuites></testsuites>'
+    expect(await reportMode({ 'r.xml': nested }, { junit: 'r.xml' })).toMatchObject({
+      status: 'fail',
+      details: '1 of 2 matching tests failed: c.bad',
     })
   })
 
@@ -267,6 +278,54 @@ describe('test_passes run mode', () => {
     expect(all).toMatchObject({ status: 'fail', details: '1 of 4 matching tests failed: broken' })
   })
 
+  it('never counts a test file as a test, and never passes what the runner reported as failed', async () => {
+    const files = {
+      'package.json': JSON.stringify({ scripts: { test: 'node --test' } }),
+      'src/app.js': 'module.exports = 1\n',
+      'test/sub.test.js': [
+        "const { test } = require('node:test')",
+        "test('parent', async (t) => { await t.test('child', () => {}); throw new Error('x') })",
+        '',
+      ].join('\n'),
+    }
+    const ctx = await context(files)
+    // a file without tests: Node reports the file itself as a passing testcase
+    expect(await testPasses({ file: 'src/app.js', timeout_s: 60 }, ctx)).toMatchObject({
+      status: 'fail',
+      details: '0 matching tests executed',
+    })
+    // a failing parent test with subtests: Node's JUnit report shows no failure, its exit status does
+    expect(await testPasses({ file: 'test/sub.test.js', test_name: 'parent*', timeout_s: 60 }, ctx)).toMatchObject({
+      status: 'error',
+      details: 'runner exited with status 1 but its report names no failed test; cannot tell what failed',
+    })
+  })
+
+  it('refuses a pattern across languages and a selected symlink that leaves the root', async () => {
+    const root = await makeTree({
+      files: {
+        'pytest.ini': '[pytest]\n',
+        'tests/test_a.py': 'def test_a():\n    pass\n',
+        'package.json': JSON.stringify({ scripts: { test: 'node --test' } }),
+        'test/b.test.js': "require('node:test').test('b', () => {})\n",
+      },
+      symlinks: { 'other/link.test.js': '../../outside.test.js' },
+    })
+    await writeFile(join(root, '..', 'outside.test.js'), "require('node:test').test('o', () => {})\n")
+    const ctx = {
+      checkout: await Checkout.open(root),
+      options: { maxFileSize: 4194304, testExecution: true, testEnv: [] },
+    }
+    expect(await testPasses({ pattern: 't*/*', timeout_s: 60 }, ctx)).toMatchObject({
+      status: 'error',
+      details: "'pattern' selects test files of several languages (javascript, python); use one assertion per language",
+    })
+    expect(await testPasses({ pattern: 'other/l*.js', timeout_s: 60 }, ctx)).toMatchObject({
+      status: 'error',
+      details: 'symlink resolves outside project root: other/link.test.js',
+    })
+  })
+
   it('fails when the pattern selects no test file, and errors without a runner or on option-like params', async () => {
     const ctx = await context({ 'package.json': '{"scripts":{"test":"node --test"}}', 'README.md': 'x' })
     expect(await testPasses({ pattern: 'tests/**/*.test.mjs', timeout_s: 60 }, ctx)).toEqual({
@@ -334,6 +393,12 @@ describe('command words and runner summaries', () => {
     ['Passed!  - Failed:     0, Passed:     5, Skipped:     0, Total:     5', 'dotnet test', 5, 0],
   ])('recognises %s', (output, runner, passed, failed) => {
     expect(recogniseSummary(output)).toEqual({ runner, passed, failed })
+  })
+
+  it('takes a failing summary over an earlier passing one', () => {
+    expect(
+      recogniseSummary('test result: ok. 3 passed; 0 failed; 0 ignored\nTests:       2 failed, 1 passed, 3 total\n'),
+    ).toMatchObject({ passed: 1, failed: 2 })
   })
 
   it('recognises nothing in ordinary output', () => {

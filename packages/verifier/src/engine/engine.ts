@@ -44,6 +44,9 @@ export async function evaluateAssertion(assertion: IdentifiedAssertion, ctx: Eva
   } catch (e) {
     outcome = { status: 'error', details: `internal error: ${(e as Error)?.message ?? String(e)}` }
   }
+  // Details name project-relative paths only (§1.5): a message from a runner or the system may hold the root's path.
+  const root = ctx.checkout.root
+  outcome = { ...outcome, details: outcome.details.split(`${root}/`).join('').split(root).join('.') }
   return finalize(id, type, outcome, await examinedHashes(ctx.checkout, outcome.examined ?? []))
 }
 

@@ -9,7 +9,7 @@ export interface JUnitCase extends TestCase {
   suites: string[]
 }
 
-const ARRAY_TAGS = ['testsuite', 'testcase', 'failure', 'error', 'skipped'] as const
+const ARRAY_TAGS = ['testsuites', 'testsuite', 'testcase', 'failure', 'error', 'skipped'] as const
 
 export function parseJUnit(text: string): JUnitParse {
   const xml = parseXml(text, ARRAY_TAGS)
@@ -25,6 +25,8 @@ export function parseJUnit(text: string): JUnitParse {
 function collect(suite: XmlElement, path: string[], out: JUnitCase[]): void {
   for (const tc of children(suite, 'testcase')) out.push(toCase(tc, path))
   for (const inner of children(suite, 'testsuite')) collect(inner, [...path, attribute(inner, 'name') ?? ''], out)
+  // `testsuites` may nest too: every testcase under them is read (§3.6)
+  for (const group of children(suite, 'testsuites')) collect(group, path, out)
 }
 
 function toCase(tc: XmlElement, suites: string[]): JUnitCase {

@@ -25,6 +25,11 @@ export async function runDetectedRunner(params: RunParams, ctx: EvalContext): Pr
   if ('status' in selected) return selected
   const files = selected.files
   const languages = files ? new Set(files.map(languageOf).filter((l): l is Language => l !== undefined)) : undefined
+  if (languages && languages.size > 1) {
+    return error(
+      `'pattern' selects test files of several languages (${[...languages].join(', ')}); use one assertion per language`,
+    )
+  }
   const project = new Project(ctx.checkout)
   const runner = await detectRunner(project, languages)
   if (!runner) return error('no test runner detected')
@@ -47,12 +52,22 @@ export async function runDetectedRunner(params: RunParams, ctx: EvalContext): Pr
     const reports = await collectReports(plan.report, { root: ctx.checkout.root, stdout: result.stdout, startedAt })
     if (reports.length === 0) return noReport
     const cases: TestCase[] = []
+    const root = `${ctx.checkout.root}/`
     for (const report of reports) {
       const read = plan.read(report.bytes.toString('utf8'))
       if (!read) return noReport
-      cases.push(...read)
+      // names that are paths of this machine are given relative to the project (§1.5)
+      cases.push(
+        ...read.map((c) => ({ ...c, name: c.name.split(root).join(''), fullName: c.fullName.split(root).join('') })),
+      )
     }
-    return testVerdict(cases, params.testName, { label: plan.runner, evidenceDigest: reportsDigest(reports) })
+    const verdict = testVerdict(cases, params.testName, { label: plan.runner, evidenceDigest: reportsDigest(reports) })
+    // A runner that reports failure through its exit status while its report names no failed test cannot be trusted.
+    const reportedFailure = cases.some((c) => c.outcome === 'failed' || c.outcome === 'errored')
+    if (verdict.status === 'pass' && result.exitCode !== 0 && !reportedFailure) {
+      return error(`runner exited with status ${status} but its report names no failed test; cannot tell what failed`)
+    }
+    return verdict
   } finally {
     await rm(reportDir, { recursive: true, force: true })
   }
@@ -71,6 +86,10 @@ async function selectTestFiles(
     const selection = await ctx.checkout.glob(params.pattern)
     if (isProblem(selection)) return fromProblem(selection)
     if (selection.files.length === 0) return fail(`no test files matched ${params.pattern}`)
+    // §2.2: a selected symlink whose target lies outside the root is an error; never run such a file
+    for (const rel of selection.files) {
+      if (!(await ctx.checkout.realPathInside(rel))) return error(`symlink resolves outside project root: ${rel}`)
+    }
     return { files: selection.files }
   }
   return { files: undefined }

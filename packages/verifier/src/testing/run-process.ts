@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 
 /** How a child process ended. `output` is stdout and stderr interleaved; `stdout` alone is kept for runners that report on it. */
 export type ProcessResult =
@@ -76,11 +77,49 @@ export function runProcess(argv: readonly string[], opts: ProcessOptions): Promi
   })
 }
 
+/**
+ * Kills the child's process group and every descendant still attached to it, also those that started a group or
+ * session of their own (found through /proc on Linux). A process whose parent already exited is re-parented and
+ * cannot be traced here.
+ */
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return
-  try {
-    process.kill(-pid, 'SIGKILL')
-  } catch {
-    // the group is already gone
+  for (const target of [...descendants(pid), pid]) {
+    try {
+      process.kill(target === pid ? -pid : target, 'SIGKILL')
+    } catch {
+      // already gone
+    }
   }
+}
+
+function descendants(pid: number): number[] {
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e))
+  } catch {
+    return []
+  }
+  const children = new Map<number, number[]>()
+  for (const e of entries) {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      const list = children.get(ppid) ?? []
+      list.push(Number(e))
+      children.set(ppid, list)
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const out: number[] = []
+  const queue = [pid]
+  while (queue.length > 0) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      out.push(c)
+      queue.push(c)
+    }
+  }
+  return out
 }

@@ -32,8 +32,15 @@ function junitWith(rename: (c: JUnitCase) => TestCase): ReportReader {
 /** pytest, PHPUnit, Maven, Gradle: JUnit names as they are. */
 export const readJUnit: ReportReader = junitWith((c) => c)
 
-/** node --test: describe blocks are nested suites; the full name joins their titles and the test's with spaces. */
-export const readNodeJUnit: ReportReader = junitWith((c) => ({ ...c, fullName: [...c.suites, c.name].join(' ') }))
+/**
+ * node --test: describe blocks are nested suites; the full name joins their titles and the test's with spaces. Node
+ * also reports every test file as a testcase named by its absolute path: that entry is the file, not a test.
+ */
+export const readNodeJUnit: ReportReader = junitWith((c) => ({
+  ...c,
+  fullName: [...c.suites, c.name].join(' '),
+  ...(c.name.startsWith('/') && c.suites.length === 0 ? { unnamed: true } : {}),
+}))
 
 /** Vitest writes `describe > test` as the testcase name. */
 export const readVitestJUnit: ReportReader = junitWith((c) => {

@@ -135,11 +135,12 @@ const RECOGNISERS: readonly Recogniser[] = [
   goTest,
 ]
 
+/**
+ * The runner summary of the output. A command may run several suites: when any recognised summary reports a failure,
+ * that one is taken, so a failure cannot hide behind another suite's success; otherwise the first recognised.
+ */
 export function recogniseSummary(output: string): Summary | undefined {
   const clean = output.replace(ANSI, '')
-  for (const recognise of RECOGNISERS) {
-    const summary = recognise(clean)
-    if (summary) return summary
-  }
-  return undefined
+  const found = RECOGNISERS.map((recognise) => recognise(clean)).filter((s): s is Summary => s !== undefined)
+  return found.find((s) => s.failed > 0) ?? found[0]
 }

@@ -19,7 +19,11 @@ export interface VerdictSource {
  */
 export function testVerdict(cases: readonly TestCase[], testName: string | undefined, source: VerdictSource): Outcome {
   const matches = testName === undefined ? () => true : compileTestNameGlob(testName)
-  const executed = cases.filter((c) => c.outcome !== 'skipped' && (c.unnamed || matches(c.name) || matches(c.fullName)))
+  // A file- or package-level entry is no test: it counts only when it failed (the tests in it did not all run).
+  const broken = (c: TestCase) => c.outcome === 'failed' || c.outcome === 'errored'
+  const executed = cases.filter(
+    (c) => c.outcome !== 'skipped' && (c.unnamed ? broken(c) : matches(c.name) || matches(c.fullName)),
+  )
   const extra = {
     ...(source.examined ? { examined: source.examined } : {}),
     ...(source.locations ? { locations: source.locations } : {}),
