@@ -13,8 +13,8 @@ import type {
 } from './facts.js'
 import { JVM_CLR_HEADER_SETTERS } from './frameworks.js'
 import { headerValue } from './literals.js'
-import { type Analyzer, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
-import { buildStructure, callFact, type DefinitionShape, type ScopesOf, type Structure } from './structure.js'
+import { type Analyzer, lazyFacts, spanOf } from './source.js'
+import { buildStructure, callFact, type DefinitionShape, type ScopesOf, structuredFacts } from './structure.js'
 
 const TYPE_KINDS: Record<string, string> = {
   class_declaration: 'class',
@@ -43,21 +43,14 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f:
 export const analyzeCSharp: Analyzer = (source) => {
   const root = source.tree?.root()
   if (!root) return lazyFacts('csharp', undefined, {})
-  let built: Structure | undefined
-  const structure = () => {
-    built ??= buildStructure(root, DEFINITION_RULE, describeDefinition)
-    return built
-  }
-  const scopesOf: ScopesOf = (node) => structure().scopesOf(node)
-  return lazyFacts('csharp', () => firstSyntaxErrorLine(root), {
-    definitions: () => structure().definitions,
-    calls: () => collectCalls(root, scopesOf),
-    guards: () => collectGuards(root, scopesOf),
-    errorHandlers: () => collectHandlers(root, scopesOf),
-    imports: () => collectImports(root, scopesOf),
-    envReads: () => collectEnvReads(root, scopesOf),
-    middleware: () => collectMiddleware(root, scopesOf),
-    headers: () => collectHeaders(root, scopesOf),
+  return structuredFacts('csharp', root, () => buildStructure(root, DEFINITION_RULE, describeDefinition), {
+    calls: collectCalls,
+    guards: collectGuards,
+    errorHandlers: collectHandlers,
+    imports: collectImports,
+    envReads: collectEnvReads,
+    middleware: collectMiddleware,
+    headers: collectHeaders,
   })
 }
 

@@ -13,14 +13,14 @@ import type {
 } from './facts.js'
 import { BEAN_VALIDATION, JVM_CLR_HEADER_SETTERS, SPRING_REGISTRATIONS } from './frameworks.js'
 import { headerValue } from './literals.js'
-import { type Analyzer, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
+import { type Analyzer, lazyFacts, spanOf } from './source.js'
 import {
   buildStructure,
   type Container,
   callFact,
   type DefinitionShape,
   type ScopesOf,
-  type Structure,
+  structuredFacts,
 } from './structure.js'
 import { extentOf } from './tree.js'
 
@@ -39,21 +39,14 @@ const LEADING_NOISE = new Set(['marker_annotation', 'annotation', 'line_comment'
 export const analyzeJava: Analyzer = (source) => {
   const root = source.tree?.root()
   if (!root) return lazyFacts('java', undefined, {})
-  let built: Structure | undefined
-  const structure = () => {
-    built ??= buildStructure(root, DEFINITION_RULE, describeDefinition)
-    return built
-  }
-  const scopesOf: ScopesOf = (node) => structure().scopesOf(node)
-  return lazyFacts('java', () => firstSyntaxErrorLine(root), {
-    definitions: () => structure().definitions,
-    calls: () => collectCalls(root, scopesOf),
-    guards: () => collectGuards(root, scopesOf),
-    errorHandlers: () => collectHandlers(root, scopesOf),
-    imports: () => collectImports(root, scopesOf),
-    envReads: () => collectEnvReads(root, scopesOf),
-    middleware: () => collectMiddleware(root, scopesOf),
-    headers: () => collectHeaders(root, scopesOf),
+  return structuredFacts('java', root, () => buildStructure(root, DEFINITION_RULE, describeDefinition), {
+    calls: collectCalls,
+    guards: collectGuards,
+    errorHandlers: collectHandlers,
+    imports: collectImports,
+    envReads: collectEnvReads,
+    middleware: collectMiddleware,
+    headers: collectHeaders,
   })
 }
 

@@ -13,7 +13,7 @@ import type {
 } from './facts.js'
 import { BEAN_VALIDATION, JVM_CLR_HEADER_SETTERS, SPRING_REGISTRATIONS } from './frameworks.js'
 import { headerValue } from './literals.js'
-import { type Analyzer, firstSyntaxErrorLine, lazyFacts, spanOf } from './source.js'
+import { type Analyzer, lazyFacts, spanOf } from './source.js'
 import {
   buildStructure,
   type Container,
@@ -21,6 +21,7 @@ import {
   type DefinitionShape,
   type ScopesOf,
   type Structure,
+  structuredFacts,
 } from './structure.js'
 
 const DEFINITION_RULE = {
@@ -42,21 +43,14 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b' }
 export const analyzeKotlin: Analyzer = (source) => {
   const root = source.tree?.root()
   if (!root) return lazyFacts('kotlin', undefined, {})
-  let built: Structure | undefined
-  const structure = () => {
-    built ??= buildKotlinStructure(root)
-    return built
-  }
-  const scopesOf: ScopesOf = (node) => structure().scopesOf(node)
-  return lazyFacts('kotlin', () => firstSyntaxErrorLine(root), {
-    definitions: () => structure().definitions,
-    calls: () => collectCalls(root, scopesOf),
-    guards: () => collectGuards(root, scopesOf),
-    errorHandlers: () => collectHandlers(root, scopesOf),
-    imports: () => collectImports(root, scopesOf),
-    envReads: () => collectEnvReads(root, scopesOf),
-    middleware: () => collectMiddleware(root, scopesOf),
-    headers: () => collectHeaders(root, scopesOf),
+  return structuredFacts('kotlin', root, () => buildKotlinStructure(root), {
+    calls: collectCalls,
+    guards: collectGuards,
+    errorHandlers: collectHandlers,
+    imports: collectImports,
+    envReads: collectEnvReads,
+    middleware: collectMiddleware,
+    headers: collectHeaders,
   })
 }
 

@@ -1,6 +1,18 @@
 /** Definitions and scopes from the nesting of offsets, and lazy call facts, for the Java, Kotlin and C# analyzers. */
 import type { NapiConfig, SgNode } from '@ast-grep/napi'
-import type { Call, Definition } from './facts.js'
+import type {
+  Call,
+  Definition,
+  EnvRead,
+  ErrorHandler,
+  FileFacts,
+  Guard,
+  HeaderSite,
+  Import,
+  LanguageId,
+  MiddlewareRegistration,
+} from './facts.js'
+import { firstSyntaxErrorLine, lazyFacts } from './source.js'
 import { extentOf } from './tree.js'
 
 /** What encloses a construct: a definition, or a syntax-error region (§2.5). */
@@ -109,4 +121,40 @@ export function callFact(fields: Omit<Call, 'argIdentifiers'>, readArguments: ()
       return identifiers
     },
   }
+}
+
+/** The collectors of the categories besides definitions, each over the whole tree with the structure's scopes. */
+export interface StructuredCollectors {
+  calls: (root: SgNode, scopesOf: ScopesOf) => Call[]
+  guards: (root: SgNode, scopesOf: ScopesOf) => Guard[]
+  errorHandlers: (root: SgNode, scopesOf: ScopesOf) => ErrorHandler[]
+  imports: (root: SgNode, scopesOf: ScopesOf) => Import[]
+  envReads: (root: SgNode, scopesOf: ScopesOf) => EnvRead[]
+  middleware: (root: SgNode, scopesOf: ScopesOf) => MiddlewareRegistration[]
+  headers: (root: SgNode, scopesOf: ScopesOf) => HeaderSite[]
+}
+
+/** FileFacts of a Java-like analyzer: the structure is built on first use and gives every category its scopes. */
+export function structuredFacts(
+  language: LanguageId,
+  root: SgNode,
+  build: () => Structure,
+  collect: StructuredCollectors,
+): FileFacts {
+  let built: Structure | undefined
+  const structure = () => {
+    built ??= build()
+    return built
+  }
+  const scopesOf: ScopesOf = (node) => structure().scopesOf(node)
+  return lazyFacts(language, () => firstSyntaxErrorLine(root), {
+    definitions: () => structure().definitions,
+    calls: () => collect.calls(root, scopesOf),
+    guards: () => collect.guards(root, scopesOf),
+    errorHandlers: () => collect.errorHandlers(root, scopesOf),
+    imports: () => collect.imports(root, scopesOf),
+    envReads: () => collect.envReads(root, scopesOf),
+    middleware: () => collect.middleware(root, scopesOf),
+    headers: () => collect.headers(root, scopesOf),
+  })
 }
