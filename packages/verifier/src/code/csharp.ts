@@ -14,7 +14,14 @@ import type {
 import { JVM_CLR_HEADER_SETTERS } from './frameworks.js'
 import { headerValue } from './literals.js'
 import { type Analyzer, lazyFacts, spanOf } from './source.js'
-import { buildStructure, callFact, type DefinitionShape, type ScopesOf, structuredFacts } from './structure.js'
+import {
+  branchExits,
+  buildStructure,
+  callFact,
+  type DefinitionShape,
+  type ScopesOf,
+  structuredFacts,
+} from './structure.js'
 
 const TYPE_KINDS: Record<string, string> = {
   class_declaration: 'class',
@@ -36,7 +43,6 @@ const VALIDATION_ATTRIBUTES = new Set([
   'EmailAddress',
   'Url',
 ])
-const EXITS = new Set(['throw_statement', 'return_statement'])
 const NUMBER_KINDS = new Set(['integer_literal', 'real_literal'])
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', a: '\x07', '0': '\0' }
 
@@ -246,12 +252,6 @@ function collectCalls(root: SgNode, scopesOf: ScopesOf): Call[] {
     )
   }
   return calls
-}
-
-function branchExits(branch: SgNode | null): boolean {
-  if (!branch) return false
-  if (branch.kind() === 'block') return branch.children().some((s) => EXITS.has(String(s.kind())))
-  return EXITS.has(String(branch.kind()))
 }
 
 function collectGuards(root: SgNode, scopesOf: ScopesOf): Guard[] {

@@ -15,6 +15,7 @@ import { BEAN_VALIDATION, JVM_CLR_HEADER_SETTERS, SPRING_REGISTRATIONS } from '.
 import { headerValue } from './literals.js'
 import { type Analyzer, lazyFacts, spanOf } from './source.js'
 import {
+  branchExits,
   buildStructure,
   type Container,
   callFact,
@@ -33,7 +34,6 @@ const TYPE_KINDS: Record<string, string> = {
 }
 const FUNCTION_KINDS = new Set(['method_declaration', 'constructor_declaration', 'compact_constructor_declaration'])
 const DEFINITION_RULE = { rule: { any: [...Object.keys(TYPE_KINDS), ...FUNCTION_KINDS].map((kind) => ({ kind })) } }
-const EXITS = new Set(['throw_statement', 'return_statement'])
 const LEADING_NOISE = new Set(['marker_annotation', 'annotation', 'line_comment', 'block_comment'])
 
 export const analyzeJava: Analyzer = (source) => {
@@ -187,12 +187,6 @@ function collectCalls(root: SgNode, scopesOf: ScopesOf): Call[] {
     )
   }
   return calls
-}
-
-function branchExits(branch: SgNode | null): boolean {
-  if (!branch) return false
-  if (branch.kind() === 'block') return branch.children().some((s) => EXITS.has(String(s.kind())))
-  return EXITS.has(String(branch.kind()))
 }
 
 function collectGuards(root: SgNode, scopesOf: ScopesOf): Guard[] {

@@ -158,3 +158,11 @@ export function structuredFacts(
     headers: () => collect.headers(root, scopesOf),
   })
 }
+
+/** Java and C#: whether an if-branch exits (a `throw` or `return` at its top level), for guards (§3.5). */
+export function branchExits(branch: SgNode | null): boolean {
+  const exits = (n: SgNode) => n.kind() === 'throw_statement' || n.kind() === 'return_statement'
+  if (!branch) return false
+  if (branch.kind() === 'block') return branch.children().some(exits)
+  return exits(branch)
+}

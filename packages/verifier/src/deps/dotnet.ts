@@ -1,4 +1,4 @@
-import { type Interval, VersionSet } from './interval.js'
+import { type Interval, setConstraint, VersionSet } from './interval.js'
 import {
   type Constraint,
   type Declaration,
@@ -87,18 +87,7 @@ export const dotnet: Ecosystem = {
   scheme: {
     parseConstraint(text: string): Constraint | undefined {
       const set = nugetRange(text)
-      if (!set) return undefined
-      return {
-        admits: (version) => {
-          const v = nugetVersion(version)
-          return v ? set.contains(v) : undefined
-        },
-        covers: (declared) => {
-          const d = nugetRange(declared)
-          if (!d || d.isEverything) return undefined
-          return d.isInside(set)
-        },
-      }
+      return set && setConstraint(set, nugetRange, nugetVersion)
     },
     // NuGet resolves a bare version to the lowest applicable one: that version. `[X]` is exact.
     pinnedVersion: (declared) => {

@@ -1,3 +1,4 @@
+import type { Constraint } from './types.js'
 /**
  * A union of intervals over a totally ordered set of versions. Every non-npm ecosystem converts its ranges to this
  * form so that "every version a declared range admits lies inside the constraint" is one subset test.
@@ -149,4 +150,26 @@ function normalise<V>(cmp: Compare<V>, intervals: readonly Interval<V>[]): Inter
     } else out.push(next)
   }
   return out
+}
+
+/**
+ * A constraint over a version set (§3.11): a resolved version must lie in the set, a declared range entirely inside
+ * it; a declaration that does not parse or admits every version proves nothing.
+ */
+export function setConstraint<V>(
+  set: VersionSet<V>,
+  parseRange: (text: string) => VersionSet<V> | undefined,
+  parseVersion: (text: string) => V | undefined,
+): Constraint {
+  return {
+    admits: (version) => {
+      const v = parseVersion(version)
+      return v ? set.contains(v) : undefined
+    },
+    covers: (declared) => {
+      const d = parseRange(declared)
+      if (!d || d.isEverything) return undefined
+      return d.isInside(set)
+    },
+  }
 }

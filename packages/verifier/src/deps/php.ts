@@ -1,5 +1,5 @@
 import type { TextFile } from '../checkout/checkout.js'
-import { VersionSet } from './interval.js'
+import { setConstraint, VersionSet } from './interval.js'
 import { asObject, asString, member, readJson } from './json-tree.js'
 import {
   type Constraint,
@@ -150,18 +150,7 @@ export const php: Ecosystem = {
   scheme: {
     parseConstraint(text: string): Constraint | undefined {
       const set = constraintSet(text)
-      if (!set) return undefined
-      return {
-        admits: (version) => {
-          const v = composerVersion(version)
-          return v ? set.contains(v) : undefined
-        },
-        covers: (declared) => {
-          const d = constraintSet(declared)
-          if (!d || d.isEverything) return undefined
-          return d.isInside(set)
-        },
-      }
+      return set && setConstraint(set, constraintSet, composerVersion)
     },
     pinnedVersion: (declared) => {
       const m = /^(?:==?)?\s*(v?\d+(?:\.\d+){0,3}(?:-[A-Za-z]+\.?\d*)?)$/.exec(declared.trim())

@@ -1,4 +1,4 @@
-import { VersionSet } from './interval.js'
+import { setConstraint, VersionSet } from './interval.js'
 import {
   type Constraint,
   type Declaration,
@@ -105,18 +105,7 @@ export const ruby: Ecosystem = {
   scheme: {
     parseConstraint(text: string): Constraint | undefined {
       const set = requirementSet(text)
-      if (!set) return undefined
-      return {
-        admits: (version) => {
-          const v = gemVersion(version)
-          return v ? set.contains(v) : undefined
-        },
-        covers: (declared) => {
-          const d = requirementSet(declared)
-          if (!d || d.isEverything) return undefined
-          return d.isInside(set)
-        },
-      }
+      return set && setConstraint(set, requirementSet, gemVersion)
     },
     pinnedVersion: (declared) => {
       const m = /^(?:=\s*)?(\S+)$/.exec(declared.trim())

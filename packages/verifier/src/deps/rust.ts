@@ -1,5 +1,5 @@
 import type { TextFile } from '../checkout/checkout.js'
-import { VersionSet } from './interval.js'
+import { setConstraint, VersionSet } from './interval.js'
 import {
   comparatorSet,
   compareSemver,
@@ -76,18 +76,7 @@ export const rust: Ecosystem = {
   scheme: {
     parseConstraint(text: string): Constraint | undefined {
       const set = cargoRequirement(text)
-      if (!set) return undefined
-      return {
-        admits: (version) => {
-          const v = parseSemver(version)
-          return v ? set.contains(v) : undefined
-        },
-        covers: (declared) => {
-          const d = cargoRequirement(declared)
-          if (!d || d.isEverything) return undefined
-          return d.isInside(set)
-        },
-      }
+      return set && setConstraint(set, cargoRequirement, parseSemver)
     },
     pinnedVersion: (declared) => {
       const m = /^=\s*(\S+)$/.exec(declared.trim())
