@@ -7,34 +7,53 @@ export type { CrossRule, GlobCombination, TypeDefinition } from './types.js'
 
 const present = (params: Record<string, unknown>, key: string) => params[key] !== undefined
 
-function crossRuleProblem(rule: CrossRule, params: Record<string, unknown>): string | undefined {
+/** A cross-field problem with its PLATFORM.md §5.11 code and the param it is about (absent for an either-or). */
+export interface CrossRuleProblem {
+  message: string
+  code: 'param_missing' | 'value_invalid'
+  param?: string
+}
+
+const missing = (message: string, param?: string): CrossRuleProblem => ({
+  message,
+  code: 'param_missing',
+  ...(param !== undefined ? { param } : {}),
+})
+const conflict = (message: string, param: string): CrossRuleProblem => ({ message, code: 'value_invalid', param })
+
+function crossRuleProblem(rule: CrossRule, params: Record<string, unknown>): CrossRuleProblem | undefined {
   switch (rule.rule) {
     case 'exactly_one': {
       const [a, b] = rule.keys
-      if (present(params, a) && present(params, b)) return `'${a}' and '${b}' are mutually exclusive`
-      if (!present(params, a) && !present(params, b)) return `'${a}' or '${b}' is required`
+      if (present(params, a) && present(params, b)) return conflict(`'${a}' and '${b}' are mutually exclusive`, b)
+      if (!present(params, a) && !present(params, b)) return missing(`'${a}' or '${b}' is required`)
       return undefined
     }
     case 'exclusive': {
       const [a, b] = rule.keys
-      return present(params, a) && present(params, b) ? `'${a}' and '${b}' are mutually exclusive` : undefined
+      return present(params, a) && present(params, b)
+        ? conflict(`'${a}' and '${b}' are mutually exclusive`, b)
+        : undefined
     }
     case 'requires':
       return present(params, rule.key) && !present(params, rule.requires)
-        ? `'${rule.key}' requires '${rule.requires}'`
+        ? missing(`'${rule.key}' requires '${rule.requires}'`, rule.requires)
         : undefined
     case 'only_with': {
       if (!present(params, rule.key)) return undefined
       const others = Object.keys(params).filter((k) => k !== rule.key && !rule.allowed.includes(k))
-      return others.length > 0 ? `'${others[0]}' cannot be combined with '${rule.key}'` : undefined
+      return others.length > 0
+        ? conflict(`'${others[0]}' cannot be combined with '${rule.key}'`, others[0]!)
+        : undefined
     }
     case 'one_of_with': {
       const [a, b] = rule.choices
-      if (present(params, a) && present(params, b)) return `'${a}' and '${b}' are mutually exclusive`
-      if (!present(params, a) && !present(params, b)) return `'${a}' or '${b}' is required`
+      if (present(params, a) && present(params, b)) return conflict(`'${a}' and '${b}' are mutually exclusive`, b)
+      if (!present(params, a) && !present(params, b)) return missing(`'${a}' or '${b}' is required`)
       if (present(params, b) && !present(params, rule.requiredWith))
-        return `'${rule.requiredWith}' is required with '${b}'`
-      if (!present(params, b) && present(params, rule.requiredWith)) return `'${rule.requiredWith}' requires '${b}'`
+        return missing(`'${rule.requiredWith}' is required with '${b}'`, rule.requiredWith)
+      if (!present(params, b) && present(params, rule.requiredWith))
+        return missing(`'${rule.requiredWith}' requires '${b}'`, b)
       return undefined
     }
   }
@@ -61,7 +80,8 @@ function buildSchema(def: TypeDefinition): z.ZodType<Record<string, unknown>> {
     .superRefine((params, ctx) => {
       for (const rule of def.rules) {
         const problem = crossRuleProblem(rule, params)
-        if (problem) ctx.addIssue({ code: 'custom', message: problem })
+        // The code and param ride along for validateParamsDetailed; validateParams reads only the message.
+        if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: problem })
       }
     }) as unknown as z.ZodType<Record<string, unknown>>
 }
@@ -82,11 +102,16 @@ export function validateParams(entry: CatalogueEntry, params: unknown): ParamVal
     const problems = [...new Set(parsed.error.issues.map((i) => i.message))]
     return { ok: false, problems }
   }
-  const withDefaults: Record<string, unknown> = { ...parsed.data }
+  return { ok: true, params: applyDefaults(entry, parsed.data) }
+}
+
+/** Fills in the defaults of params that were not given (after validation). */
+export function applyDefaults(entry: CatalogueEntry, params: Record<string, unknown>): Record<string, unknown> {
+  const withDefaults: Record<string, unknown> = { ...params }
   for (const [key, spec] of Object.entries(entry.params)) {
     if (withDefaults[key] === undefined && spec.default !== undefined) withDefaults[key] = spec.default
   }
-  return { ok: true, params: withDefaults }
+  return withDefaults
 }
 
 /** The catalogue as plain data (for `warrant types --output json`, the server, MCP and UI). */
@@ -110,6 +135,7 @@ export function catalogueData() {
     rules: e.rules,
     example: { type: e.name, params: e.example },
     json_schema: z.toJSONSchema(e.schema, { io: 'input', unrepresentable: 'any' }),
+    proves: e.proves ?? '*',
     tier2_template: e.tier2,
   }))
 }

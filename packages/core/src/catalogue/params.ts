@@ -88,7 +88,8 @@ export function parseKeyPath(path: string): KeySegment[] | undefined {
 
 export const NUMERIC_STRING = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
 
-const quote = (v: unknown) => {
+/** A value as JSON for messages, cut at 60 characters. */
+export const quote = (v: unknown) => {
   const s = JSON.stringify(v) ?? String(v)
   return s.length > 60 ? `${s.slice(0, 59)}…` : s
 }
