@@ -5,7 +5,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 
 export default defineConfig({
   resolve: {
-    alias: { '@warrant/core': src('core'), '@warrant/verifier': src('verifier') },
+    alias: { '@warrant/core': src('core'), '@warrant/verifier': src('verifier'), '@warrant/server': src('server') },
   },
   test: {
     include: ['packages/*/test/**/*.test.ts'],

@@ -7,6 +7,8 @@ export interface Io {
   stdoutIsTTY: boolean
   stderrIsTTY: boolean
   cwd: string
+  /** Environment for platform commands (WARRANT_URL, WARRANT_API_KEY); defaults to the process's. */
+  env?: NodeJS.ProcessEnv
 }
 
 export function processIo(): Io {
@@ -21,6 +23,7 @@ export function processIo(): Io {
     stdoutIsTTY: process.stdout.isTTY === true && !process.env.NO_COLOR,
     stderrIsTTY: process.stderr.isTTY === true,
     cwd: process.cwd(),
+    env: process.env,
   }
 }
 

@@ -1,7 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { check } from './commands/check.js'
 import { conformance } from './commands/conformance.js'
+import { list, report } from './commands/platform.js'
 import type { CheckOptions } from './commands/run-checks.js'
+import { serve } from './commands/serve.js'
 import { types } from './commands/types.js'
 import { verify } from './commands/verify.js'
 import { type Io, UsageError } from './io.js'
@@ -99,6 +101,42 @@ function program(io: Io, setExit: (code: number) => void): Command {
         ),
       ),
     )
+
+  const PLATFORM_HELP = `
+The platform URL comes from --url or WARRANT_URL; the API key only from WARRANT_API_KEY.
+Exit codes:
+  0  success
+  1  (report) some control is partially verified
+  2  usage error (missing URL or key, bad arguments)
+  3  the platform refused the request or could not be reached`
+  const port = (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0–65535')
+    return Number(value)
+  }
+
+  p.command('serve')
+    .description('start the platform (REST API, docs at /api/docs) on the embedded database or DATABASE_URL')
+    .option('--port <port>', 'port to listen on', port, 8080)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--data <dir>', 'data directory (default: $WARRANT_DATA or ./.warrant)')
+    .addHelpText('after', '\nStops cleanly on SIGINT or SIGTERM. Exit codes: 0 stopped cleanly, 2 usage error.')
+    .action(async (o) => setExit(await serve({ port: o.port, host: o.host, ...(o.data ? { data: o.data } : {}) }, io)))
+
+  p.command('list')
+    .description("list a model's controls with their implementation and verification status")
+    .argument('<model>', 'model id (mdl_…)')
+    .option('--url <url>', 'platform URL (default: $WARRANT_URL)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText('after', PLATFORM_HELP)
+    .action(async (model: string, o) => setExit(await list(model, { url: o.url, output: o.output }, io)))
+
+  p.command('report')
+    .description("print a model's verification report")
+    .argument('<model>', 'model id (mdl_…)')
+    .option('--url <url>', 'platform URL (default: $WARRANT_URL)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText('after', PLATFORM_HELP)
+    .action(async (model: string, o) => setExit(await report(model, { url: o.url, output: o.output }, io)))
 
   p.command('types')
     .description('list the assertion catalogue')

@@ -1,0 +1,67 @@
+import { type Io, UsageError } from './io.js'
+import { VERSION } from './version.js'
+
+/** A platform answer that is not 2xx: the contract's error body, kept for the exit status and the message. */
+export class PlatformError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * A minimal REST client for the platform: the URL from `--url` or WARRANT_URL, the API key only from WARRANT_API_KEY
+ * (never a flag, so it does not land in shell history or CI logs).
+ */
+export class PlatformClient {
+  private constructor(
+    private readonly base: string,
+    private readonly key: string,
+  ) {}
+
+  static fromEnv(io: Io, url: string | undefined): PlatformClient {
+    const env = io.env ?? process.env
+    const base = url ?? env.WARRANT_URL
+    if (!base) throw new UsageError('no platform URL: pass --url or set WARRANT_URL')
+    if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol))
+      throw new UsageError(`not an http(s) URL: ${base}`)
+    const key = env.WARRANT_API_KEY
+    if (!key) throw new UsageError('no API key: set WARRANT_API_KEY to a wk_… or wv_… key of the workspace')
+    return new PlatformClient(base.replace(/\/+$/, ''), key)
+  }
+
+  async get<T>(path: string): Promise<T> {
+    let res: Response
+    try {
+      res = await fetch(this.base + path, {
+        headers: {
+          authorization: `Bearer ${this.key}`,
+          accept: 'application/json',
+          'user-agent': `warrant-cli/${VERSION}`,
+        },
+        signal: AbortSignal.timeout(60_000),
+      })
+    } catch (e) {
+      throw new PlatformError(0, 'unreachable', `cannot reach ${this.base}: ${(e as Error).message}`)
+    }
+    const text = await res.text()
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      throw new PlatformError(
+        res.status,
+        'invalid_response',
+        `${this.base}${path} answered ${res.status} with a non-JSON body`,
+      )
+    }
+    if (!res.ok) {
+      const e = (body as { error?: { code?: string; message?: string } }).error
+      throw new PlatformError(res.status, e?.code ?? 'http_error', e?.message ?? `HTTP ${res.status}`)
+    }
+    return body as T
+  }
+}

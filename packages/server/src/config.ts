@@ -1,0 +1,50 @@
+import { resolve } from 'node:path'
+
+/** Server settings, from the environment (PLATFORM.md §5.1, §5.21) with overrides for tests and the CLI. */
+export interface ServerConfig {
+  dataDir: string
+  databaseUrl: string | undefined
+  publicUrl: string
+  maxBodyBytes: number
+  maxDecodedBytes: number
+  setupToken: string | undefined
+  rateLimits: { results: number; submit: number; write: number; read: number; public: number; login: number }
+  sessionIdleHours: number
+  sessionAbsoluteDays: number
+  workspaceCreation: 'any' | 'admins'
+  /** Lower argon2 cost for tests only; never set in production. */
+  fastPasswordHashing: boolean
+}
+
+const int = (value: string | undefined, fallback: number): number => {
+  if (value === undefined || value === '') return fallback
+  if (!/^\d+$/.test(value)) throw new Error(`expected a whole number, got ${JSON.stringify(value)}`)
+  return Number(value)
+}
+
+export function configFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<ServerConfig> = {},
+): ServerConfig {
+  return {
+    dataDir: resolve(env.WARRANT_DATA ?? './.warrant'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    publicUrl: env.WARRANT_PUBLIC_URL ?? 'http://127.0.0.1:8080',
+    maxBodyBytes: int(env.WARRANT_MAX_BODY_BYTES, 4 * 1024 * 1024),
+    maxDecodedBytes: int(env.WARRANT_MAX_DECODED_BYTES, 64 * 1024 * 1024),
+    setupToken: env.WARRANT_SETUP_TOKEN || undefined,
+    rateLimits: {
+      results: int(env.WARRANT_RL_RESULTS, 30),
+      submit: int(env.WARRANT_RL_SUBMIT, 60),
+      write: int(env.WARRANT_RL_WRITE, 120),
+      read: int(env.WARRANT_RL_READ, 600),
+      public: int(env.WARRANT_RL_PUBLIC, 300),
+      login: int(env.WARRANT_RL_LOGIN, 10),
+    },
+    sessionIdleHours: int(env.WARRANT_SESSION_IDLE_HOURS, 12),
+    sessionAbsoluteDays: int(env.WARRANT_SESSION_ABSOLUTE_DAYS, 7),
+    workspaceCreation: env.WARRANT_WORKSPACE_CREATION === 'admins' ? 'admins' : 'any',
+    fastPasswordHashing: false,
+    ...overrides,
+  }
+}

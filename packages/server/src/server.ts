@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify'
+import pino, { type Logger } from 'pino'
+import type { ServerConfig } from './config.js'
+import { openStore, type Store } from './db/open.js'
+import { buildApp } from './http/app.js'
+import { apiKeyRoutes } from './routes/api-keys.js'
+import { assertionRoutes } from './routes/assertions.js'
+import { controlRoutes } from './routes/controls.js'
+import { findingRoutes } from './routes/findings.js'
+import { importRoutes } from './routes/import-export.js'
+import { metaRoutes } from './routes/meta.js'
+import { modelRoutes } from './routes/models.js'
+import { reviewQueueRoutes } from './routes/review-queue.js'
+import { prepareSetup, setupAuthRoutes } from './routes/setup-auth.js'
+import { verificationRoutes } from './routes/verification.js'
+import { workspaceRoutes } from './routes/workspaces.js'
+
+export interface WarrantServer {
+  app: FastifyInstance
+  store: Store
+  /** The first-run setup token, when no user exists yet. */
+  setupToken: string | null
+  close(): Promise<void>
+}
+
+/** Builds the platform on an opened store: every route, with the store closed when the app closes. */
+export async function createServer(
+  config: ServerConfig,
+  opts: { store?: Store; logger?: Logger | boolean } = {},
+): Promise<WarrantServer> {
+  const store = opts.store ?? (await openStore(config))
+  const ctx = { config, store }
+  const app = await buildApp(ctx, opts.logger ?? false)
+  const state = { ready: false }
+  metaRoutes(app, ctx, state)
+  setupAuthRoutes(app, ctx)
+  workspaceRoutes(app, ctx)
+  apiKeyRoutes(app, ctx)
+  modelRoutes(app, ctx)
+  importRoutes(app, ctx)
+  controlRoutes(app, ctx)
+  assertionRoutes(app, ctx)
+  verificationRoutes(app, ctx)
+  findingRoutes(app, ctx)
+  reviewQueueRoutes(app, ctx)
+  const setupToken = await prepareSetup(store.db, { dataDir: config.dataDir, presetToken: config.setupToken })
+  if (setupToken)
+    app.log.warn(
+      { setup_token: setupToken },
+      'no user exists yet: complete setup with this one-time token (also in WARRANT_DATA/setup-token)',
+    )
+  app.addHook('onClose', async () => {
+    state.ready = false
+    if (!opts.store) await store.close()
+  })
+  await app.ready()
+  state.ready = true
+  return { app, store, setupToken, close: () => app.close() }
+}
+
+export const defaultLogger = (): Logger => pino({ level: process.env.WARRANT_LOG_LEVEL ?? 'info' })

@@ -1,0 +1,358 @@
+import {
+  assertionDigest,
+  canonicalJson,
+  coherenceHeuristic,
+  controlContentDigest,
+  deriveIntents,
+  HEURISTIC_VERSION,
+  type Intent,
+} from '@warrant/core'
+import type { Db } from '../db/open.js'
+import { json } from '../db/open.js'
+import { ApiError } from '../errors.js'
+import { newId, nowIso } from '../ids.js'
+import type { AssertionRow, ControlRow } from './state.js'
+
+export type Actor = { kind: 'user' | 'api_key'; id: string; user_id: string }
+export const MAX_CONTROLS = 2000
+export const MAX_ASSERTIONS = 10_000
+
+export interface ControlInput {
+  id: string
+  title: string
+  description: string
+  objective_ids: string[]
+  intents?: Intent[] | undefined
+  implementation_notes?: string | undefined
+}
+
+/** The intents the heuristic uses: declared ones, else those derived from the text (§9.1). */
+export const controlIntents = (c: { title: string; description: string; intents: unknown }): Intent[] =>
+  (c.intents as Intent[]).length > 0 ? (c.intents as Intent[]) : deriveIntents(c.title, c.description)
+
+export async function nextLocalKey(
+  trx: Db,
+  modelId: string,
+  table: 'controls' | 'model_items',
+  prefix: string,
+  kind?: string,
+): Promise<string> {
+  const rows =
+    table === 'controls'
+      ? await trx.selectFrom('controls').select('id as key').where('model_id', '=', modelId).execute()
+      : await trx
+          .selectFrom('model_items')
+          .select('key')
+          .where('model_id', '=', modelId)
+          .where('kind', '=', kind!)
+          .execute()
+  let max = 0
+  for (const { key } of rows) {
+    const m = new RegExp(`^${prefix}-(\\d+)$`).exec(key)
+    if (m) max = Math.max(max, Number(m[1]))
+  }
+  return `${prefix}-${String(max + 1).padStart(2, '0')}`
+}
+
+export async function checkObjectives(
+  trx: Db,
+  modelId: string,
+  ids: readonly string[],
+  path = '/objective_ids',
+): Promise<void> {
+  if (ids.length === 0) return
+  const rows = await trx
+    .selectFrom('model_items')
+    .select('key')
+    .where('model_id', '=', modelId)
+    .where('kind', '=', 'control_objectives')
+    .where('key', 'in', [...ids])
+    .execute()
+  const known = new Set(rows.map((r) => r.key))
+  const errors = ids.flatMap((id, i) =>
+    known.has(id)
+      ? []
+      : [{ path: `${path}/${i}`, code: 'reference_unknown', message: `no control objective ${id} in this model` }],
+  )
+  if (errors.length) throw new ApiError(422, 'reference_unknown', errors[0]!.message, { errors })
+}
+
+async function recordRevision(trx: Db, modelId: string, c: ControlRow, cause: string, actor: Actor) {
+  await trx
+    .insertInto('control_revisions')
+    .values({
+      model_id: modelId,
+      control_id: c.id,
+      revision: c.revision,
+      title: c.title,
+      description: c.description,
+      objective_ids: json(c.objective_ids),
+      intents: json(c.intents),
+      content_digest: controlContentDigest({
+        id: c.id,
+        revision: c.revision,
+        title: c.title,
+        description: c.description,
+        objective_ids: c.objective_ids as string[],
+        intents: c.intents as string[],
+      }),
+      cause,
+      created_at: nowIso(),
+      created_by: json(actor),
+    })
+    .execute()
+}
+
+export async function createControl(
+  trx: Db,
+  modelId: string,
+  input: ControlInput,
+  actor: Actor,
+  cause: 'create' | 'import',
+): Promise<ControlRow> {
+  const active = await trx
+    .selectFrom('controls')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('model_id', '=', modelId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow()
+  if (Number(active.n) >= MAX_CONTROLS)
+    throw new ApiError(409, 'model_control_limit', `a model holds at most ${MAX_CONTROLS} active controls`)
+  const existing = await trx
+    .selectFrom('controls')
+    .select('id')
+    .where('model_id', '=', modelId)
+    .where('id', '=', input.id)
+    .executeTakeFirst()
+  if (existing)
+    throw new ApiError(409, 'id_conflict', `control ${input.id} exists (ids are never reused, even after deletion)`)
+  const now = nowIso()
+  const row: ControlRow = {
+    model_id: modelId,
+    id: input.id,
+    title: input.title,
+    description: input.description,
+    objective_ids: input.objective_ids,
+    intents: input.intents ?? [],
+    implementation_status: 'not_implemented',
+    implementation_notes: input.implementation_notes ?? '',
+    revision: 1,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+    delete_reason: null,
+    last_reviewed_at: null,
+    last_reviewed_by: null,
+    verification_status: 'unverified',
+    status_reasons: ['no_assertions'],
+    last_verified_at: null,
+    verified_since: null,
+  }
+  await trx
+    .insertInto('controls')
+    .values({
+      ...row,
+      objective_ids: json(row.objective_ids),
+      intents: json(row.intents),
+      status_reasons: json(row.status_reasons),
+    })
+    .execute()
+  await recordRevision(trx, modelId, row, cause, actor)
+  return row
+}
+
+/** Applies a title/objectives/intents change as a new revision and re-judges coherence for it (§4.6). */
+export async function reviseControl(
+  trx: Db,
+  modelId: string,
+  control: ControlRow,
+  patch: {
+    title?: string | undefined
+    objective_ids?: string[] | undefined
+    intents?: Intent[] | undefined
+    description?: string | undefined
+  },
+  actor: Actor,
+  cause: 'update' | 'refine' | 'import',
+): Promise<ControlRow> {
+  const next: ControlRow = {
+    ...control,
+    ...(patch.title !== undefined ? { title: patch.title } : {}),
+    ...(patch.description !== undefined ? { description: patch.description } : {}),
+    ...(patch.objective_ids !== undefined ? { objective_ids: patch.objective_ids } : {}),
+    ...(patch.intents !== undefined ? { intents: patch.intents } : {}),
+  }
+  const changed = (['title', 'description', 'objective_ids', 'intents'] as const).some(
+    (k) => canonicalJson(next[k]) !== canonicalJson(control[k]),
+  )
+  if (!changed) return control
+  next.revision = control.revision + 1
+  next.updated_at = nowIso()
+  await trx
+    .updateTable('controls')
+    .set({
+      title: next.title,
+      description: next.description,
+      objective_ids: json(next.objective_ids),
+      intents: json(next.intents),
+      revision: next.revision,
+      updated_at: next.updated_at,
+    })
+    .where('model_id', '=', modelId)
+    .where('id', '=', control.id)
+    .execute()
+  await recordRevision(trx, modelId, next, cause, actor)
+  const assertions = await trx
+    .selectFrom('assertions')
+    .selectAll()
+    .where('model_id', '=', modelId)
+    .where('control_id', '=', control.id)
+    .where('deleted_at', 'is', null)
+    .execute()
+  await judgeCoherence(trx, next, assertions)
+  return next
+}
+
+/** Heuristic coherence verdicts (§4.6, §9.2), synchronous, for the control's current revision. */
+export async function judgeCoherence(trx: Db, control: ControlRow, assertions: readonly AssertionRow[]) {
+  if (assertions.length === 0) return []
+  const intents = controlIntents(control)
+  const now = nowIso()
+  const rows = assertions.map((a) => {
+    const verdict = coherenceHeuristic(a.type, intents)
+    return {
+      id: newId('evl'),
+      assertion_id: a.id,
+      control_revision: control.revision,
+      verdict: verdict.verdict,
+      method: 'heuristic',
+      reason: verdict.reason,
+      heuristic_version: HEURISTIC_VERSION,
+      overrides: null,
+      evaluated_by: null,
+      evaluated_at: now,
+      job: 'done',
+      last_error: null,
+    }
+  })
+  for (let i = 0; i < rows.length; i += 1000)
+    await trx
+      .insertInto('coherence_evaluations')
+      .values(rows.slice(i, i + 1000))
+      .execute()
+  return rows
+}
+
+export interface AssertionItem {
+  type: string
+  params: Record<string, unknown>
+  description: string
+  repo: string | null
+}
+
+const itemKey = (i: AssertionItem) =>
+  canonicalJson({ type: i.type, params: i.params, description: i.description, repo: i.repo ?? '' })
+
+/**
+ * Steps 3–5 of the submission pipeline (PLATFORM.md §5.11) for validated items: equal items are left unchanged,
+ * duplicates within the request are refused, the model limit holds, coherence is judged.
+ */
+export async function insertAssertions(
+  trx: Db,
+  modelId: string,
+  control: ControlRow,
+  items: readonly AssertionItem[],
+  actor: Actor,
+  source: 'api' | 'mcp' | 'ui' | 'import',
+  pathOf: (index: number) => string = (i) => `/assertions/${i}`,
+): Promise<{
+  created: AssertionRow[]
+  unchanged_ids: string[]
+  coherence: { assertion_id: string; verdict: string; method: string; reason: string }[]
+}> {
+  const seen = new Map<string, number>()
+  const duplicates = items.flatMap((item, i) => {
+    const key = itemKey(item)
+    const first = seen.get(key)
+    seen.set(key, first ?? i)
+    return first === undefined
+      ? []
+      : [{ path: pathOf(i), code: 'duplicate_assertion', message: `item ${i} equals item ${first}` }]
+  })
+  if (duplicates.length) throw new ApiError(422, 'duplicate_assertion', duplicates[0]!.message, { errors: duplicates })
+  const existing = await trx
+    .selectFrom('assertions')
+    .selectAll()
+    .where('model_id', '=', modelId)
+    .where('control_id', '=', control.id)
+    .where('deleted_at', 'is', null)
+    .execute()
+  const existingByKey = new Map(
+    existing.map((a) => [
+      itemKey({ type: a.type, params: a.params as Record<string, unknown>, description: a.description, repo: a.repo }),
+      a.id,
+    ]),
+  )
+  const unchanged_ids: string[] = []
+  const fresh = items.filter((item) => {
+    const id = existingByKey.get(itemKey(item))
+    if (id) unchanged_ids.push(id)
+    return !id
+  })
+  const active = await trx
+    .selectFrom('assertions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('model_id', '=', modelId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow()
+  if (Number(active.n) + fresh.length > MAX_ASSERTIONS)
+    throw new ApiError(
+      409,
+      'model_assertion_limit',
+      `a model holds at most ${MAX_ASSERTIONS} active assertions; it has ${active.n}`,
+    )
+  const now = nowIso()
+  const created: AssertionRow[] = fresh.map((item) => {
+    const id = newId('asr')
+    return {
+      id,
+      model_id: modelId,
+      control_id: control.id,
+      type: item.type,
+      params: item.params,
+      description: item.description,
+      repo: item.repo,
+      digest: assertionDigest({
+        id,
+        model_id: modelId,
+        control_id: control.id,
+        type: item.type,
+        params: item.params,
+        description: item.description,
+        repo: item.repo,
+      }),
+      source,
+      created_by: actor,
+      created_at: now,
+      deleted_at: null,
+      deleted_by: null,
+      delete_reason: null,
+    }
+  })
+  for (let i = 0; i < created.length; i += 1000)
+    await trx
+      .insertInto('assertions')
+      .values(created.slice(i, i + 1000).map((a) => ({ ...a, params: json(a.params), created_by: json(a.created_by) })))
+      .execute()
+  const verdicts = await judgeCoherence(trx, control, created)
+  return {
+    created,
+    unchanged_ids,
+    coherence: verdicts.map((v) => ({
+      assertion_id: v.assertion_id,
+      verdict: v.verdict,
+      method: 'heuristic',
+      reason: v.reason,
+    })),
+  }
+}
