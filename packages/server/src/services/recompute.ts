@@ -40,7 +40,32 @@ export async function recompute(
   settings: WorkspaceSettings,
   run?: IngestedRun,
 ): Promise<{ state: ModelState; status_changes: StatusChange[]; finding_changes: FindingChange[] }> {
-  const state = await loadModelState(trx, modelId, settings)
+  const findings = await trx
+    .selectFrom('findings')
+    .select(['id', 'lifecycle_status', 'verified', 'remediation_assertion_ids'])
+    .where('model_id', '=', modelId)
+    .where('lifecycle_status', '=', 'remediated')
+    .execute()
+  // A run re-evaluates only the controls it touched, plus those behind findings that link a touched assertion.
+  const touchedFindings = run
+    ? findings.filter((f) => (f.remediation_assertion_ids as string[]).some((id) => run.assertion_ids.has(id)))
+    : findings
+  let scope: { controlIds: string[] } | undefined
+  if (run) {
+    const ids = [...run.assertion_ids, ...touchedFindings.flatMap((f) => f.remediation_assertion_ids as string[])]
+    const controlIds = new Set<string>()
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await trx
+        .selectFrom('assertions')
+        .select('control_id')
+        .distinct()
+        .where('id', 'in', ids.slice(i, i + 1000))
+        .execute()
+      for (const r of rows) controlIds.add(r.control_id)
+    }
+    scope = { controlIds: [...controlIds] }
+  }
+  const state = await loadModelState(trx, modelId, settings, scope)
   const now = run?.accepted_at ?? nowIso()
   const status_changes: StatusChange[] = []
   for (const c of state.controls.values()) {
@@ -79,13 +104,7 @@ export async function recompute(
   }
 
   const finding_changes: FindingChange[] = []
-  const findings = await trx
-    .selectFrom('findings')
-    .select(['id', 'lifecycle_status', 'verified', 'remediation_assertion_ids'])
-    .where('model_id', '=', modelId)
-    .where('lifecycle_status', '=', 'remediated')
-    .execute()
-  for (const f of findings) {
+  for (const f of touchedFindings) {
     const linked = (f.remediation_assertion_ids as string[]).map((id) => ({
       evaluation: state.assertions.get(id)?.evaluation.evaluation ?? null,
     }))

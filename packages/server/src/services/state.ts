@@ -68,15 +68,24 @@ export interface ModelState {
 /**
  * Loads one model's active controls and assertions with the indexes the status rules need (newest results per
  * assertion, repo and tier; Tier 2 verdict candidates; current coherence and sufficiency) and evaluates §4.2–4.10
- * with the pure rules of core. Reads O(assertions) rows, whatever the length of the result history.
+ * with the pure rules of core. Reads O(assertions) rows, whatever the length of the result history; with `scope`, only
+ * those of the given controls (and no objectives).
  */
-export async function loadModelState(db: Db, modelId: string, settings: WorkspaceSettings): Promise<ModelState> {
-  const [controls, assertions, latest, verdicts, coherence, sufficiency, drift, objectives] = await Promise.all([
+export async function loadModelState(
+  db: Db,
+  modelId: string,
+  settings: WorkspaceSettings,
+  scope?: { controlIds: readonly string[] },
+): Promise<ModelState> {
+  const nonEmpty = (ids: readonly string[]) => (ids.length ? ids : [''])
+  const controlIds = scope ? [...new Set(scope.controlIds)] : undefined
+  const [controls, assertions] = await Promise.all([
     db
       .selectFrom('controls')
       .selectAll()
       .where('model_id', '=', modelId)
       .where('deleted_at', 'is', null)
+      .$if(controlIds !== undefined, (q) => q.where('id', 'in', nonEmpty(controlIds!)))
       .orderBy('id')
       .execute(),
     db
@@ -84,10 +93,39 @@ export async function loadModelState(db: Db, modelId: string, settings: Workspac
       .selectAll()
       .where('model_id', '=', modelId)
       .where('deleted_at', 'is', null)
+      .$if(controlIds !== undefined, (q) => q.where('control_id', 'in', nonEmpty(controlIds!)))
       .orderBy('id')
       .execute(),
-    db.selectFrom('latest_results').selectAll().where('model_id', '=', modelId).where('slot', '=', 'any').execute(),
-    db.selectFrom('tier2_verdicts').selectAll().where('model_id', '=', modelId).execute(),
+  ])
+  // A scoped load reads only the indexes of the scoped assertions (a run touches few controls of a large model).
+  const assertionIds = controlIds ? assertions.map((a) => a.id) : undefined
+  const chunks = <T>(
+    ids: readonly string[] | undefined,
+    load: (slice: readonly string[] | undefined) => Promise<T[]>,
+  ): Promise<T[]> =>
+    ids && ids.length > 1000
+      ? Promise.all(
+          Array.from({ length: Math.ceil(ids.length / 1000) }, (_, i) => load(ids.slice(i * 1000, i * 1000 + 1000))),
+        ).then((r) => r.flat())
+      : load(ids)
+  const [latest, verdicts, coherence, sufficiency, drift, objectives] = await Promise.all([
+    chunks(assertionIds, (ids) =>
+      db
+        .selectFrom('latest_results')
+        .selectAll()
+        .where('model_id', '=', modelId)
+        .where('slot', '=', 'any')
+        .$if(ids !== undefined, (q) => q.where('assertion_id', 'in', nonEmpty(ids!)))
+        .execute(),
+    ),
+    chunks(assertionIds, (ids) =>
+      db
+        .selectFrom('tier2_verdicts')
+        .selectAll()
+        .where('model_id', '=', modelId)
+        .$if(ids !== undefined, (q) => q.where('assertion_id', 'in', nonEmpty(ids!)))
+        .execute(),
+    ),
     sql<{
       assertion_id: string
       id: string
@@ -99,25 +137,31 @@ export async function loadModelState(db: Db, modelId: string, settings: Workspac
       select distinct on (c.assertion_id) c.assertion_id, c.id, c.control_revision, c.verdict, c.method, c.reason
       from coherence_evaluations c join assertions a on a.id = c.assertion_id
       where a.model_id = ${modelId} and a.deleted_at is null
+        ${controlIds ? sql`and a.control_id in (${sql.join(nonEmpty(controlIds))})` : sql``}
       order by c.assertion_id, c.evaluated_at desc nulls last, c.id desc`.execute(db),
     sql<SufficiencyRow>`
       select distinct on (control_id) * from sufficiency_evaluations where model_id = ${modelId}
+        ${controlIds ? sql`and control_id in (${sql.join(nonEmpty(controlIds))})` : sql``}
       order by control_id, created_at desc, id desc`.execute(db),
     db
       .selectFrom('drift_events')
       .select(['control_id', (eb) => eb.fn.countAll<number>().as('n')])
       .where('model_id', '=', modelId)
       .where('status', '=', 'open')
+      .$if(controlIds !== undefined, (q) => q.where('control_id', 'in', nonEmpty(controlIds!)))
       .groupBy('control_id')
       .execute(),
-    db
-      .selectFrom('model_items')
-      .selectAll()
-      .where('model_id', '=', modelId)
-      .where('kind', '=', 'control_objectives')
-      .where('deleted_at', 'is', null)
-      .orderBy('key')
-      .execute(),
+    // Objective assurance needs every control, so a scoped load leaves objectives out.
+    controlIds
+      ? Promise.resolve([])
+      : db
+          .selectFrom('model_items')
+          .selectAll()
+          .where('model_id', '=', modelId)
+          .where('kind', '=', 'control_objectives')
+          .where('deleted_at', 'is', null)
+          .orderBy('key')
+          .execute(),
   ])
 
   const tier1 = new Map<string, Tier1Record[]>()
