@@ -7,7 +7,7 @@ describe('store', () => {
     const store = await openMemoryStore()
     try {
       const versions = await store.db.selectFrom('schema_migrations').select('version').execute()
-      expect(versions.map((v) => v.version)).toEqual([SCHEMA_VERSION])
+      expect(versions.map((v) => v.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1))
       await store.db
         .insertInto('workspaces')
         .values({

@@ -145,6 +145,20 @@ create table idempotency_records (
   response jsonb not null, expires_at text not null, primary key (credential_id, key));
 `,
   },
+  {
+    version: 2,
+    name: 'refinements',
+    sql: `
+create table refinements (
+  id text primary key, model_id text not null references models(id), control_id text not null,
+  from_revision int not null, to_revision int, proposed_description text, justification text not null,
+  codebase_findings text not null default '', status text not null, method text not null,
+  per_objective jsonb not null default '[]', provider text, model text, prompt_hash text, created_by jsonb not null,
+  created_at text not null, decided_by text, decided_at text, decision_note text);
+create index refinements_control on refinements (model_id, control_id);
+alter table control_revisions add column refinement_id text;
+`,
+  },
 ]
 
 export async function migrate(db: Kysely<unknown>): Promise<number[]> {

@@ -139,6 +139,7 @@ export interface ControlRevisionsTable {
   cause: string
   created_at: string
   created_by: Json
+  refinement_id: Generated<string | null>
 }
 
 export interface EvidenceLinksTable {
@@ -396,6 +397,28 @@ export interface IdempotencyRecordsTable {
   expires_at: string
 }
 
+export interface RefinementsTable {
+  id: string
+  model_id: string
+  control_id: string
+  from_revision: number
+  to_revision: number | null
+  proposed_description: string | null
+  justification: string
+  codebase_findings: Generated<string>
+  status: string
+  method: string
+  per_objective: Generated<Json>
+  provider: string | null
+  model: string | null
+  prompt_hash: string | null
+  created_by: Json
+  created_at: string
+  decided_by: string | null
+  decided_at: string | null
+  decision_note: string | null
+}
+
 export interface Database {
   users: UsersTable
   setup_state: SetupStateTable
@@ -425,5 +448,6 @@ export interface Database {
   finding_events: FindingEventsTable
   control_reviews: ControlReviewsTable
   idempotency_records: IdempotencyRecordsTable
+  refinements: RefinementsTable
   schema_migrations: { version: number; name: string; applied_at: string }
 }

@@ -10,9 +10,10 @@ import type { AppContext } from '../http/app.js'
 import { newId, nowIso } from '../ids.js'
 import { booleanQuery, cursor, limit, note, text } from '../schemas/fields.js'
 import { controlCreate, controlPatch, evidenceLinkCreate, reasonBody } from '../schemas/model.js'
-import { checkObjectives, createControl, nextLocalKey, reviseControl } from '../services/controls.js'
+import { type Actor, checkObjectives, createControl, nextLocalKey, reviseControl } from '../services/controls.js'
 import { presentAssertion, presentControl } from '../services/present.js'
 import { recompute } from '../services/recompute.js'
+import { decideRefinement, proposeRefinement } from '../services/refinements.js'
 import { type ControlRow, loadModelState } from '../services/state.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
 import { actorOf } from './common.js'
@@ -37,6 +38,7 @@ const activeControl = async (db: Db, modelId: string, controlId: string) => {
 }
 
 export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
+  refinementRoutes(app, ctx)
   const r = app.withTypeProvider<ZodTypeProvider>()
   const { db } = ctx.store
   const settingsOf = (w: { settings: unknown }) => w.settings as WorkspaceSettings
@@ -170,7 +172,14 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
             .orderBy('created_at', 'desc')
             .execute()
         else if (inc === 'evidence_links') out.evidence_links = await links(db, model.id, control.id)
-        else if (inc === 'refinements') out.refinements = []
+        else if (inc === 'refinements')
+          out.refinements = await db
+            .selectFrom('refinements')
+            .selectAll()
+            .where('model_id', '=', model.id)
+            .where('control_id', '=', control.id)
+            .orderBy('created_at', 'desc')
+            .execute()
         else throw new ApiError(422, 'validation_failed', `include: unknown collection ${inc}`)
       }
       return out
@@ -486,6 +495,109 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
         return { ...row, missing_aspects: req.body.missing_aspects ?? [] }
       })
       return reply.status(201).send(evaluation)
+    },
+  )
+}
+
+function refinementRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const { db } = ctx.store
+  const settingsOf = (w: { settings: unknown }) => w.settings as WorkspaceSettings
+  const refParams = cParams.extend({ ref: z.string().max(40) })
+
+  r.post(
+    '/api/models/:m/controls/:c/refine',
+    {
+      schema: {
+        tags: ['controls'],
+        params: cParams,
+        body: z.strictObject({
+          description: text({ min: 1, max: 2048, code: 'description_too_long', what: 'description' }).optional(),
+          justification: text({ max: 2048, code: 'validation_failed', what: 'justification' }),
+          codebase_findings: text({ max: 2048, code: 'validation_failed', what: 'codebase_findings' }).optional(),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const p = req.principal
+      const { model, userId } = await modelAccess(db, p, req.params.m, 'author')
+      const refinement = await db.transaction().execute(async (trx) => {
+        await lockModel(trx, model.id)
+        const c = await activeControl(trx, model.id, req.params.c)
+        return proposeRefinement(trx, model.id, c, req.body, actorOf(p, userId))
+      })
+      return reply.status(202).send({ accepted: null, refinement })
+    },
+  )
+
+  r.get('/api/models/:m/controls/:c/refinements', { schema: { tags: ['controls'], params: cParams } }, async (req) => {
+    const { model } = await modelAccess(db, req.principal, req.params.m, 'read')
+    await loadControl(db, model.id, req.params.c)
+    return {
+      items: await db
+        .selectFrom('refinements')
+        .selectAll()
+        .where('model_id', '=', model.id)
+        .where('control_id', '=', req.params.c)
+        .orderBy('created_at', 'desc')
+        .execute(),
+    }
+  })
+
+  r.post(
+    '/api/models/:m/controls/:c/refinements/:ref/decision',
+    {
+      schema: {
+        tags: ['controls'],
+        params: refParams,
+        body: z.strictObject({ decision: z.enum(['accept', 'reject']), note: note('note') }),
+      },
+    },
+    async (req) => {
+      const { model, workspace, userId } = await modelAccess(db, req.principal, req.params.m, 'judge')
+      const out = await db.transaction().execute(async (trx) => {
+        await lockModel(trx, model.id)
+        const c = await activeControl(trx, model.id, req.params.c)
+        const decided = await decideRefinement(trx, model.id, c, req.params.ref, {
+          accept: req.body.decision === 'accept',
+          note: req.body.note,
+          userId,
+          separationOfDuties: settingsOf(workspace).separation_of_duties,
+        })
+        await recompute(trx, model.id, settingsOf(workspace))
+        return decided
+      })
+      const state = await loadModelState(db, model.id, settingsOf(workspace))
+      return { refinement: out.refinement, control: presentControl(out.control, state.controls.get(out.control.id)) }
+    },
+  )
+
+  r.post(
+    '/api/models/:m/controls/:c/refinements/:ref/withdraw',
+    { schema: { tags: ['controls'], params: refParams } },
+    async (req) => {
+      const p = req.principal
+      const { model, userId } = await modelAccess(db, p, req.params.m, 'author')
+      return db.transaction().execute(async (trx) => {
+        const ref = await trx
+          .selectFrom('refinements')
+          .selectAll()
+          .where('model_id', '=', model.id)
+          .where('control_id', '=', req.params.c)
+          .where('id', '=', req.params.ref)
+          .executeTakeFirst()
+        const proposer = ref?.created_by as Actor | undefined
+        const mine = proposer && (p.kind === 'api_key' ? proposer.id === p.key.id : proposer.user_id === userId)
+        if (!ref || !mine) throw notFound('refinement')
+        if (ref.status !== 'pending_review' && ref.status !== 'evaluating')
+          throw new ApiError(409, 'refinement_not_pending', `refinement ${ref.id} is ${ref.status}`)
+        await trx
+          .updateTable('refinements')
+          .set({ status: 'withdrawn', decided_at: nowIso() })
+          .where('id', '=', ref.id)
+          .execute()
+        return { ...ref, status: 'withdrawn' }
+      })
     },
   )
 }

@@ -27,6 +27,7 @@ type ReviewItem = {
   control_title: string
   assertion_id?: string
   repo?: string
+  refinement_id?: string
   reasons: string[]
   last_verified_at: string | null
   last_reviewed_at: string | null
@@ -58,6 +59,12 @@ export function reviewQueueRoutes(app: FastifyInstance, ctx: AppContext): void {
     const items: ReviewItem[] = []
     for (const m of await models.execute()) {
       const state = await loadModelState(db, m.id, settings)
+      const pendingRefinements = await db
+        .selectFrom('refinements')
+        .select(['id', 'control_id', 'created_at'])
+        .where('model_id', '=', m.id)
+        .where('status', '=', 'pending_review')
+        .execute()
       const reviewed = new Set(
         (await db.selectFrom('control_reviews').select('control_id').where('model_id', '=', m.id).execute()).map(
           (x) => x.control_id,
@@ -93,6 +100,14 @@ export function reviewQueueRoutes(app: FastifyInstance, ctx: AppContext): void {
         }
         if (c.sufficiency.status === 'pending' && c.assertions.length > 0 && settings.sufficiency_mode === 'human')
           items.push({ kind: 'sufficiency_signoff' as const, ...base, reasons: [], since: c.row.updated_at })
+        for (const ref of pendingRefinements.filter((x) => x.control_id === c.row.id))
+          items.push({
+            kind: 'refinement' as const,
+            ...base,
+            refinement_id: ref.id,
+            reasons: [],
+            since: ref.created_at,
+          })
         for (const e of c.assertions) {
           for (const repo of tier2VerdictRepos(e.evaluation.per_repo))
             items.push({
@@ -133,7 +148,9 @@ export function reviewQueueRoutes(app: FastifyInstance, ctx: AppContext): void {
   )
   r.get('/api/review-queue', { schema: { tags: ['review-queue'], querystring: query } }, async (req) => {
     const p = req.principal
-    const ws = p.kind === 'api_key' ? p.key.workspace_id : req.query.workspace_id
+    if (p.kind === 'anonymous') throw new ApiError(401, 'unauthenticated', 'this route needs a session or an API key')
+    // A key means its own workspace; naming another one answers 404 like every other route (§1.1).
+    const ws = req.query.workspace_id ?? (p.kind === 'api_key' ? p.key.workspace_id : undefined)
     if (!ws) throw new ApiError(422, 'workspace_required', 'pass workspace_id')
     return queue(p, ws, req.query)
   })

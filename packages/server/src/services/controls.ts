@@ -77,7 +77,14 @@ export async function checkObjectives(
   if (errors.length) throw new ApiError(422, 'reference_unknown', errors[0]!.message, { errors })
 }
 
-async function recordRevision(trx: Db, modelId: string, c: ControlRow, cause: string, actor: Actor) {
+async function recordRevision(
+  trx: Db,
+  modelId: string,
+  c: ControlRow,
+  cause: string,
+  actor: Actor,
+  refinementId?: string,
+) {
   await trx
     .insertInto('control_revisions')
     .values({
@@ -99,6 +106,7 @@ async function recordRevision(trx: Db, modelId: string, c: ControlRow, cause: st
       cause,
       created_at: nowIso(),
       created_by: json(actor),
+      refinement_id: refinementId ?? null,
     })
     .execute()
 }
@@ -174,6 +182,7 @@ export async function reviseControl(
   },
   actor: Actor,
   cause: 'update' | 'refine' | 'import',
+  refinementId?: string,
 ): Promise<ControlRow> {
   const next: ControlRow = {
     ...control,
@@ -201,7 +210,7 @@ export async function reviseControl(
     .where('model_id', '=', modelId)
     .where('id', '=', control.id)
     .execute()
-  await recordRevision(trx, modelId, next, cause, actor)
+  await recordRevision(trx, modelId, next, cause, actor, refinementId)
   const assertions = await trx
     .selectFrom('assertions')
     .selectAll()
