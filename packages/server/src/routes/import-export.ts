@@ -1,4 +1,4 @@
-import { type ModelFile, parseModelFile, serializeModelFile } from '@warrant/core'
+import { type ExistingModel, type ModelFile, parseModelFile, serializeModelFile } from '@warrant/core'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -10,13 +10,14 @@ import type { AppContext } from '../http/app.js'
 import { newId, nowIso } from '../ids.js'
 import { booleanQuery } from '../schemas/fields.js'
 import { type Actor, createControl, insertAssertions } from '../services/controls.js'
+import { existingModel, planUpdate } from '../services/import-update.js'
 import { presentModel } from '../services/present.js'
 import { recompute } from '../services/recompute.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
 import { actorOf } from './common.js'
 
 /** Reads the model file from the raw body: YAML or JSON by content type (PLATFORM.md §8.1), errors with positions. */
-function readModelFile(req: FastifyRequest): ModelFile {
+function readModelFile(req: FastifyRequest, existing?: ExistingModel): ModelFile {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
   const format = type === 'application/json' ? 'json' : 'yaml'
   let text: string
@@ -27,7 +28,7 @@ function readModelFile(req: FastifyRequest): ModelFile {
       errors: [{ path: '', line: null, column: null, code: 'invalid_json', message: 'not UTF-8' }],
     })
   }
-  const parsed = parseModelFile(text, format)
+  const parsed = parseModelFile(text, format, existing ? { existing } : {})
   if (!parsed.ok) {
     const first = parsed.errors[0]!
     throw new ApiError(
@@ -249,6 +250,54 @@ export function importRoutes(app: FastifyInstance, ctx: AppContext): void {
         .execute((trx) => createFromFile(trx, workspaceId, file, actorOf(p, a.userId), settings))
       const model = await db.selectFrom('models').selectAll().where('id', '=', modelId).executeTakeFirstOrThrow()
       return reply.status(201).send({ model: presentModel(model), created: counts(file), warnings: [] })
+    },
+  )
+
+  r.post(
+    '/api/models/:m/import',
+    {
+      schema: {
+        tags: ['models'],
+        params: z.strictObject({ m: z.string().max(40) }),
+        querystring: z.strictObject({ mode: z.enum(['merge', 'sync']).default('merge'), dry_run: booleanQuery }),
+      },
+      config: { rateClass: 'submit', rawBody: true },
+    },
+    async (req) => {
+      const p = req.principal
+      const { model, workspace, userId } = await modelAccess(db, p, req.params.m, 'author')
+      const stored = await existingModel(db, model.id)
+      const file = readModelFile(req, {
+        assets: stored.items.filter((i) => i.kind === 'assets' && !i.deleted_at).map((i) => i.key),
+        attackers: stored.items.filter((i) => i.kind === 'attackers' && !i.deleted_at).map((i) => i.key),
+        control_objectives: stored.items
+          .filter((i) => i.kind === 'control_objectives' && !i.deleted_at)
+          .map((i) => i.key),
+        controls_with_assertions: [...new Set(stored.assertions.map((a) => a.control_id))],
+      })
+      const actor = actorOf(p, userId)
+      const settings = workspace.settings as WorkspaceSettings
+      return db.transaction().execute(async (trx) => {
+        await lockModel(trx, model.id)
+        const { plan, apply } = await planUpdate(trx, model, file, req.query.mode, actor)
+        if (req.query.dry_run) return { plan }
+        await apply(trx)
+        await recompute(trx, model.id, settings)
+        const updated = await trx.selectFrom('models').selectAll().where('id', '=', model.id).executeTakeFirstOrThrow()
+        return {
+          model: presentModel(updated),
+          changes: {
+            created: plan.create,
+            updated: plan.update,
+            refined: plan.refine,
+            deleted: plan.delete,
+            unchanged: plan.unchanged.length,
+          },
+          warnings: plan.refine.length
+            ? [`${plan.refine.length} description change(s) wait as refinements for a reviewer`]
+            : [],
+        }
+      })
     },
   )
 
