@@ -8,10 +8,12 @@ import { assertionRoutes } from './routes/assertions.js'
 import { controlRoutes } from './routes/controls.js'
 import { findingRoutes } from './routes/findings.js'
 import { importRoutes } from './routes/import-export.js'
+import { judgementRoutes } from './routes/judgements.js'
 import { metaRoutes } from './routes/meta.js'
 import { modelRoutes } from './routes/models.js'
 import { reviewQueueRoutes } from './routes/review-queue.js'
 import { prepareSetup, setupAuthRoutes } from './routes/setup-auth.js'
+import { userRoutes } from './routes/users.js'
 import { verificationRoutes } from './routes/verification.js'
 import { workspaceRoutes } from './routes/workspaces.js'
 
@@ -34,12 +36,14 @@ export async function createServer(
   const state = { ready: false }
   metaRoutes(app, ctx, state)
   setupAuthRoutes(app, ctx)
+  userRoutes(app, ctx)
   workspaceRoutes(app, ctx)
   apiKeyRoutes(app, ctx)
   modelRoutes(app, ctx)
   importRoutes(app, ctx)
   controlRoutes(app, ctx)
   assertionRoutes(app, ctx)
+  judgementRoutes(app, ctx)
   verificationRoutes(app, ctx)
   findingRoutes(app, ctx)
   reviewQueueRoutes(app, ctx)
