@@ -21,7 +21,7 @@ export async function project(files: Record<string, string>): Promise<string> {
 }
 
 /** Runs the CLI in-process in `cwd`, capturing its output. */
-export async function cli(cwd: string, args: string[], stdin = '', tty = false) {
+export async function cli(cwd: string, args: string[], stdin = '', tty = false, env: NodeJS.ProcessEnv = {}) {
   let stdout = ''
   let stderr = ''
   const io: Io = {
@@ -35,6 +35,7 @@ export async function cli(cwd: string, args: string[], stdin = '', tty = false) 
     stdoutIsTTY: tty,
     stderrIsTTY: tty,
     cwd,
+    env,
   }
   const code = await main(args, io)
   return { code, stdout, stderr }
