@@ -159,6 +159,20 @@ create index refinements_control on refinements (model_id, control_id);
 alter table control_revisions add column refinement_id text;
 `,
   },
+  {
+    version: 3,
+    name: 'workspace signing keys and replay records',
+    sql: `
+create table signing_keys (
+  fingerprint text primary key, workspace_id text not null references workspaces(id), public_key_pem text not null,
+  label text not null, status text not null, added_at text not null, added_by text not null, revoked_at text,
+  revocation_reason text, compromised_since text, superseded_by text);
+create unique index signing_keys_one_active on signing_keys (workspace_id) where status = 'active';
+create table replay_records (
+  kind text not null, value_digest text not null, workspace_id text not null, expires_at text,
+  primary key (kind, value_digest));
+`,
+  },
 ]
 
 export async function migrate(db: Kysely<unknown>): Promise<number[]> {

@@ -419,6 +419,27 @@ export interface RefinementsTable {
   decision_note: string | null
 }
 
+export interface SigningKeysTable {
+  fingerprint: string
+  workspace_id: string
+  public_key_pem: string
+  label: string
+  status: string
+  added_at: string
+  added_by: string
+  revoked_at: string | null
+  revocation_reason: string | null
+  compromised_since: string | null
+  superseded_by: string | null
+}
+
+export interface ReplayRecordsTable {
+  kind: string
+  value_digest: string
+  workspace_id: string
+  expires_at: string | null
+}
+
 export interface Database {
   users: UsersTable
   setup_state: SetupStateTable
@@ -449,5 +470,7 @@ export interface Database {
   control_reviews: ControlReviewsTable
   idempotency_records: IdempotencyRecordsTable
   refinements: RefinementsTable
+  signing_keys: SigningKeysTable
+  replay_records: ReplayRecordsTable
   schema_migrations: { version: number; name: string; applied_at: string }
 }
