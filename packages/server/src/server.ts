@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino'
 import type { ServerConfig } from './config.js'
 import { openStore, type Store } from './db/open.js'
 import { buildApp } from './http/app.js'
+import { mcpRoutes } from './mcp/http.js'
 import { apiKeyRoutes } from './routes/api-keys.js'
 import { assertionRoutes } from './routes/assertions.js'
 import { controlRoutes } from './routes/controls.js'
@@ -12,6 +13,7 @@ import { judgementRoutes } from './routes/judgements.js'
 import { metaRoutes } from './routes/meta.js'
 import { modelRoutes } from './routes/models.js'
 import { reviewQueueRoutes } from './routes/review-queue.js'
+import { securityRoutes } from './routes/security.js'
 import { prepareSetup, setupAuthRoutes } from './routes/setup-auth.js'
 import { userRoutes } from './routes/users.js'
 import { verificationRoutes } from './routes/verification.js'
@@ -39,6 +41,7 @@ export async function createServer(
   userRoutes(app, ctx)
   workspaceRoutes(app, ctx)
   apiKeyRoutes(app, ctx)
+  securityRoutes(app, ctx)
   modelRoutes(app, ctx)
   importRoutes(app, ctx)
   controlRoutes(app, ctx)
@@ -47,6 +50,7 @@ export async function createServer(
   verificationRoutes(app, ctx)
   findingRoutes(app, ctx)
   reviewQueueRoutes(app, ctx)
+  mcpRoutes(app)
   const setupToken = await prepareSetup(store.db, { dataDir: config.dataDir, presetToken: config.setupToken })
   if (setupToken)
     app.log.warn(

@@ -180,7 +180,7 @@ export function verificationRoutes(app: FastifyInstance, ctx: AppContext): void 
         const response = await ingestRun(db, {
           model,
           settings: settingsOf(workspace),
-          security: workspace.security as { require_attestation: boolean },
+          security: workspace.security as { require_attestation: boolean; attestation_max_age_minutes: number },
           body,
           rawBody: req.rawBody!,
           attestationHeader: req.headers['x-ci-attestation'] as string | undefined,

@@ -6,34 +6,16 @@ import { json, lockModel } from '../db/open.js'
 import { ApiError, type FieldError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
 import type { ResultItem, ResultsBody } from '../schemas/results.js'
+import { type Attestation, verifyAttestation } from './attestation.js'
 import { type FindingChange, recompute, type StatusChange } from './recompute.js'
 import type { WorkspaceSettings } from './workspaces.js'
 
 const CHUNK = 1000
 
-/** Attestation record of a run submitted with no attestation material (EVIDENCE.md §6.1, method `none`). */
-const NO_ATTESTATION = {
-  method: 'none',
-  binding: 'none',
-  identity: 'none',
-  satisfies_requirement: false,
-  issuer: null,
-  subject: null,
-  san: null,
-  claims: {},
-  key_fingerprint: null,
-  signing_time: null,
-  bundle_digest: null,
-  statement_digest: null,
-  token_digest: null,
-  revoked: false,
-  revoked_reason: null,
-}
-
 export interface IngestInput {
   model: ModelRow
   settings: WorkspaceSettings
-  security: { require_attestation: boolean }
+  security: { require_attestation: boolean; attestation_max_age_minutes: number }
   body: ResultsBody
   rawBody: Buffer
   attestationHeader: string | undefined
@@ -48,7 +30,7 @@ export interface IngestResponse {
   results_count: number
   counts: Record<'tier1' | 'tier2', Record<ResultValue, number>>
   results_hash: string
-  attestation: typeof NO_ATTESTATION
+  attestation: Attestation
   counting: boolean
   receipt: null
   log: null
@@ -140,23 +122,19 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
     throw new ApiError(422, 'validation_failed', 'pipeline.repo must be owner/name', {
       errors: [{ path: '/pipeline/repo', code: 'repo_invalid', message: 'must be owner/name or group/subgroup/name' }],
     })
-  // Attestation verification arrives with the evidence work; material that cannot be verified is refused, never
-  // downgraded to "no attestation" (§5.14.2 step 8).
-  if (body.bundle || body.signed_hash || body.signature || input.attestationHeader)
-    throw new ApiError(
-      422,
-      'attestation_invalid',
-      'this server cannot verify attestation material yet; submit without it',
-      { check: 'unsupported' },
-    )
-  if (input.security.require_attestation)
-    throw new ApiError(
-      403,
-      'attestation_required',
-      'this workspace requires attested submissions; sign the results in CI',
-    )
   const repo = givenRepo.toLowerCase()
   const assertions = await checkResults(db, input, repo)
+  // Steps 8–9: present material is verified or the request is refused; it is never downgraded to "none".
+  const { attestation, replay } = await verifyAttestation(db, {
+    workspaceId: model.workspace_id,
+    modelId: model.id,
+    repo,
+    body,
+    attestationHeader: input.attestationHeader,
+    requireAttestation: input.security.require_attestation,
+    maxAgeMinutes: input.security.attestation_max_age_minutes,
+    now: new Date(),
+  })
   const results_hash = docDigest(body.results)
   const submission_digest = digest(input.rawBody)
 
@@ -199,10 +177,23 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
         results_hash,
         submission_digest,
         submission: input.rawBody,
-        attestation: json(NO_ATTESTATION),
+        attestation: json(attestation),
         counting: true,
       })
       .execute()
+    if (replay) {
+      const taken = await trx
+        .insertInto('replay_records')
+        .values({ ...replay, workspace_id: model.workspace_id, expires_at: null })
+        .onConflict((oc) => oc.columns(['kind', 'value_digest']).doNothing())
+        .executeTakeFirst()
+      if (Number(taken.numInsertedOrUpdatedRows ?? 0n) === 0)
+        throw new ApiError(
+          409,
+          'attestation_replayed',
+          'this signed material was already accepted for another run; sign each run anew',
+        )
+    }
 
     const tier1Ids = new Map<string, string>()
     const rows = body.results.map((r) => {
@@ -272,7 +263,7 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
       results_count: body.results.length,
       counts,
       results_hash,
-      attestation: NO_ATTESTATION,
+      attestation,
       counting: true,
       receipt: null,
       log: null,
