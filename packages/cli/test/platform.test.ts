@@ -29,20 +29,20 @@ describe('platform commands', () => {
         workspace_name: 'CLI',
       }),
     })
-    const body = await setup.json()
+    const body = (await setup.json()) as any
     const cookie = setup.headers.get('set-cookie')!.split(';')[0]!
     const created = await fetch(`${url}/api/workspaces/${body.workspace.id}/api-keys`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': body.csrf_token },
       body: JSON.stringify({ label: 'cli', scope: 'developer' }),
     })
-    key = (await created.json()).secret
+    key = ((await created.json()) as any).secret
     const imported = await fetch(`${url}/api/models/import`, {
       method: 'POST',
       headers: { 'content-type': 'application/yaml', authorization: `Bearer ${key}` },
       body: MODEL,
     })
-    modelId = (await imported.json()).model.id
+    modelId = ((await imported.json()) as any).model.id
   }, 60_000)
 
   afterAll(async () => {

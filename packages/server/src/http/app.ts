@@ -102,6 +102,16 @@ export async function buildApp(ctx: AppContext, logger: Logger | boolean = false
       cookie: cookieKey,
       sessionIdleHours: config.sessionIdleHours,
     })
+    // Anonymous callers may write only to the first-run and login routes (rate class `login`): every other write
+    // answers 401 before its body is read, so nobody without a credential gets bodies decoded, parsed or validated.
+    if (
+      req.principal.kind === 'anonymous' &&
+      req.method !== 'GET' &&
+      req.method !== 'HEAD' &&
+      req.routeOptions.url !== undefined &&
+      req.routeOptions.config.rateClass !== 'login'
+    )
+      throw new ApiError(401, 'unauthenticated', 'this route needs a session or an API key')
   })
 
   const limits = config.rateLimits

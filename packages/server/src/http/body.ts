@@ -82,6 +82,8 @@ export function registerBodyHandling(app: FastifyInstance, limits: { wire: numbe
     (req, body, done) => {
       const bytes = body as Buffer
       req.rawBody = bytes
+      // As for JSON: model imports report a file that is not UTF-8 as import_invalid themselves (§8.1).
+      if ((req.routeOptions.config as { rawBody?: boolean }).rawBody) return done(null, bytes)
       try {
         done(null, new TextDecoder('utf-8', { fatal: true }).decode(bytes))
       } catch {

@@ -130,7 +130,10 @@ export function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
         .where('id', '=', req.params.key)
         .where('workspace_id', '=', a.workspace.id)
         .executeTakeFirst()
-      if (!key || (a.role !== 'owner' && key.created_by !== a.userId)) throw notFound('API key')
+      if (!key) throw notFound('API key')
+      // §7: members revoke only keys they created; another person's key is refused like any other missing right.
+      if (a.role !== 'owner' && key.created_by !== a.userId)
+        throw new ApiError(403, 'forbidden', 'only workspace owners revoke keys created by someone else')
       if (!key.revoked_at)
         await db
           .updateTable('api_keys')

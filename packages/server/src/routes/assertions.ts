@@ -15,7 +15,7 @@ import { presentAssertion, presentControl } from '../services/present.js'
 import { recompute } from '../services/recompute.js'
 import { loadModelState } from '../services/state.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
-import { actorOf } from './common.js'
+import { actorOf, parseJsonMember } from './common.js'
 import { loadControl } from './controls.js'
 
 export const MAX_ASSERTIONS_PER_CALL = 500
@@ -36,15 +36,8 @@ export function itemsOf(body: unknown): unknown[] {
       })),
     )
   let items = b.assertions ?? b.assertions_json
-  if (typeof items === 'string') {
-    try {
-      items = JSON.parse(items)
-    } catch {
-      throw validationError([
-        { path: '/assertions_json', code: 'validation_failed', message: 'assertions_json is not a JSON array' },
-      ])
-    }
-  }
+  if (typeof items === 'string')
+    items = parseJsonMember(items, b.assertions !== undefined ? '/assertions' : '/assertions_json')
   if (!Array.isArray(items) || items.length === 0)
     throw validationError([
       { path: '/assertions', code: 'validation_failed', message: 'send 1–500 assertions as an array' },
@@ -247,7 +240,8 @@ export function assertionRoutes(app: FastifyInstance, ctx: AppContext): void {
     })
   }
   const deleteSchema = {
-    body: z.strictObject({ reason: note('reason').optional() }).optional(),
+    // A DELETE without a body reaches the validator as null.
+    body: z.strictObject({ reason: note('reason').optional() }).nullish(),
     querystring: z.strictObject({ reason: note('reason').optional() }),
   }
   r.delete(

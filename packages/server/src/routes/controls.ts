@@ -9,7 +9,14 @@ import { ApiError, notFound } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { newId, nowIso } from '../ids.js'
 import { booleanQuery, cursor, limit, note, text } from '../schemas/fields.js'
-import { controlCreate, controlPatch, evidenceLinkCreate, reasonBody } from '../schemas/model.js'
+import {
+  controlCreate,
+  controlPatch,
+  evidenceLinkCreate,
+  implementationBody,
+  reasonBody,
+  refineBody,
+} from '../schemas/model.js'
 import { type Actor, checkObjectives, createControl, nextLocalKey, reviseControl } from '../services/controls.js'
 import { presentAssertion, presentControl } from '../services/present.js'
 import { recompute } from '../services/recompute.js'
@@ -265,7 +272,7 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags: ['controls'],
         params: cParams,
-        body: z.strictObject({ status: z.enum(['implemented', 'not_implemented']), notes: note('notes').optional() }),
+        body: implementationBody,
       },
     },
     async (req) => {
@@ -511,11 +518,7 @@ function refinementRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags: ['controls'],
         params: cParams,
-        body: z.strictObject({
-          description: text({ min: 1, max: 2048, code: 'description_too_long', what: 'description' }).optional(),
-          justification: text({ max: 2048, code: 'validation_failed', what: 'justification' }),
-          codebase_findings: text({ max: 2048, code: 'validation_failed', what: 'codebase_findings' }).optional(),
-        }),
+        body: refineBody,
       },
     },
     async (req, reply) => {
@@ -588,7 +591,9 @@ function refinementRoutes(app: FastifyInstance, ctx: AppContext): void {
           .executeTakeFirst()
         const proposer = ref?.created_by as Actor | undefined
         const mine = proposer && (p.kind === 'api_key' ? proposer.id === p.key.id : proposer.user_id === userId)
-        if (!ref || !mine) throw notFound('refinement')
+        if (!ref) throw notFound('refinement')
+        // Refinements are readable by the whole workspace: someone else's is refused (§7), not hidden.
+        if (!mine) throw new ApiError(403, 'forbidden', 'only the proposer withdraws a refinement')
         if (ref.status !== 'pending_review' && ref.status !== 'evaluating')
           throw new ApiError(409, 'refinement_not_pending', `refinement ${ref.id} is ${ref.status}`)
         await trx

@@ -8,35 +8,12 @@ import { json, lockModel } from '../db/open.js'
 import { ApiError, notFound, validationError } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { newId, nowIso } from '../ids.js'
-import { cursor, description, limit, note, text, title } from '../schemas/fields.js'
+import { cursor, limit } from '../schemas/fields.js'
+import { findingItem, findingPatch } from '../schemas/finding.js'
 import { withIdempotency } from '../services/idempotency.js'
 import { recompute } from '../services/recompute.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
-import { actorOf } from './common.js'
-
-const findingItem = z.strictObject({
-  control_id: z.string().max(40),
-  title: title(),
-  description: description(),
-  severity: z.enum(['critical', 'high', 'medium', 'low', 'info']).optional(),
-  checked_locations: z
-    .array(
-      z.strictObject({
-        path: text({ min: 1, max: 1024, code: 'validation_failed', what: 'path' }),
-        start_line: z.number().int().min(1),
-        end_line: z.number().int().min(1),
-        snippet: text({ max: 2048, code: 'validation_failed', what: 'snippet' }).optional(),
-      }),
-    )
-    .max(50)
-    .optional(),
-  checked_patterns: z
-    .array(text({ min: 1, max: 512, code: 'validation_failed', what: 'pattern' }))
-    .max(50)
-    .optional(),
-  expected_evidence: note('expected_evidence').optional(),
-})
-const ids = z.array(z.string().max(40)).max(50)
+import { actorOf, parseJsonMember } from './common.js'
 
 export const MAX_FINDINGS_PER_CALL = 100
 
@@ -99,7 +76,8 @@ export function findingRoutes(app: FastifyInstance, ctx: AppContext): void {
           })),
         )
       let items = body.findings ?? body.findings_json
-      if (typeof items === 'string') items = JSON.parse(items)
+      if (typeof items === 'string')
+        items = parseJsonMember(items, body.findings !== undefined ? '/findings' : '/findings_json')
       if (!Array.isArray(items) || items.length === 0)
         throw validationError([
           { path: '/findings', code: 'validation_failed', message: 'send 1–100 findings as an array' },
@@ -261,14 +239,7 @@ export function findingRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         tags: ['findings'],
         params: fParams,
-        body: z.strictObject({
-          status: z.string().max(40).optional(),
-          reason: note('reason').optional(),
-          notes: text({ max: 4096, code: 'validation_failed', what: 'notes' }).optional(),
-          link_assertion_ids: ids.optional(),
-          remediation_assertion_ids: ids.optional(),
-          unlink_assertion_ids: ids.optional(),
-        }),
+        body: findingPatch,
       },
     },
     async (req) => {

@@ -70,6 +70,7 @@ export function modelRoutes(app: FastifyInstance, ctx: AppContext): void {
     { schema: { tags: ['models'], body: modelCreate }, config: { rateClass: 'write' } },
     async (req, reply) => {
       const p = req.principal
+      if (p.kind === 'anonymous') throw new ApiError(401, 'unauthenticated', 'this route needs a session or an API key')
       const workspaceId = req.body.workspace_id ?? (p.kind === 'api_key' ? p.key.workspace_id : undefined)
       if (!workspaceId) throw new ApiError(422, 'workspace_required', 'pass workspace_id')
       const a = await workspaceAccess(db, p, workspaceId, 'author')

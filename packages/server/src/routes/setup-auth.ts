@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { checkPasswordPolicy, hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js'
-import { cookieName } from '../auth/principal.js'
+import { cookieName, type Principal } from '../auth/principal.js'
 import { randomToken, safeEqualHex, sha256Hex } from '../auth/tokens.js'
 import type { Db } from '../db/open.js'
 import { ApiError } from '../errors.js'
@@ -36,6 +36,15 @@ export async function prepareSetup(
     .execute()
   writeFileSync(join(ctx.dataDir, 'setup-token'), `${token}\n`, { mode: 0o600 })
   return token
+}
+
+/**
+ * Session-only routes: no credential is `401 unauthenticated`; an API key is a valid credential of the wrong kind,
+ * refused with `403 person_required` (as in users.ts), never a 401 that would tell the client its key is bad.
+ */
+function requireSession(p: Principal, message: string): asserts p is Extract<Principal, { kind: 'session' }> {
+  if (p.kind === 'anonymous') throw new ApiError(401, 'unauthenticated', message)
+  if (p.kind !== 'session') throw new ApiError(403, 'person_required', `${message}; API keys cannot use this route`)
 }
 
 const LOGIN_WINDOW_MS = 15 * 60_000
@@ -176,7 +185,7 @@ export function setupAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.post('/api/auth/logout', { schema: { tags: ['auth'] } }, async (req, reply) => {
     const p = req.principal
-    if (p.kind !== 'session') throw new ApiError(401, 'unauthenticated', 'no session to end')
+    requireSession(p, 'no session to end')
     await db.updateTable('sessions').set({ ended_at: nowIso() }).where('id', '=', p.session.id).execute()
     reply.clearCookie(cookieName(ctx.config.publicUrl), { path: '/' })
     return reply.status(204).send()
@@ -184,7 +193,7 @@ export function setupAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   r.get('/api/auth/session', { schema: { tags: ['auth'] } }, async (req) => {
     const p = req.principal
-    if (p.kind !== 'session') throw new ApiError(401, 'unauthenticated', 'no session; log in first')
+    requireSession(p, 'no session; log in first')
     return {
       user: publicUser(p.user),
       memberships: await memberships(db, p.user.id),
@@ -198,7 +207,7 @@ export function setupAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
     { schema: { tags: ['auth'], body: z.strictObject({ current_password: password, new_password: password }) } },
     async (req, reply) => {
       const p = req.principal
-      if (p.kind !== 'session') throw new ApiError(401, 'unauthenticated', 'changing a password needs a session')
+      requireSession(p, 'changing a password needs a session')
       if (!(await verifyPassword(p.user.password_hash, req.body.current_password)))
         throw new ApiError(401, 'invalid_credentials', 'the current password is wrong')
       checkPasswordPolicy(req.body.new_password, p.user.email)
@@ -236,7 +245,7 @@ export function setupAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (req, reply) => {
       const p = req.principal
-      if (p.kind !== 'session') throw new ApiError(401, 'unauthenticated', 'managing users needs a session')
+      requireSession(p, 'managing users needs a session')
       if (!p.user.instance_admin) throw new ApiError(403, 'forbidden', 'only an instance admin manages users')
       const b = req.body
       if (b.password !== undefined) checkPasswordPolicy(b.password, b.email)

@@ -1,8 +1,8 @@
-import { INTENTS } from '@warrant/core'
+import { IMPLEMENTATION_STATUSES, INTENTS } from '@warrant/core'
 import { z } from 'zod'
 import { description, localKey, note, text, title } from './fields.js'
 
-/** Request schemas of the threat-model entities (PLATFORM.md §2.2), shared by REST routes and, later, MCP tools. */
+/** Request schemas of the threat-model entities (PLATFORM.md §2.2), shared by the REST routes and the MCP tools. */
 const repo = z
   .string()
   .max(200)
@@ -78,7 +78,19 @@ export const controlPatch = z.strictObject({
   description: z.unknown().optional(),
 })
 
-export const reasonBody = z.strictObject({ reason: note('reason').optional() }).optional()
+export const implementationBody = z.strictObject({
+  status: z.enum(IMPLEMENTATION_STATUSES),
+  notes: note('notes').optional(),
+})
+
+export const refineBody = z.strictObject({
+  description: text({ min: 1, max: 2048, code: 'description_too_long', what: 'description' }).optional(),
+  justification: text({ max: 2048, code: 'validation_failed', what: 'justification' }),
+  codebase_findings: text({ max: 2048, code: 'validation_failed', what: 'codebase_findings' }).optional(),
+})
+
+/** Optional DELETE body; a DELETE without a body reaches the validator as null. */
+export const reasonBody = z.strictObject({ reason: note('reason').optional() }).nullish()
 
 export const evidenceLinkCreate = z.strictObject({
   kind: z.enum(['code', 'test', 'config', 'document', 'ticket', 'url']),

@@ -49,7 +49,8 @@ export const resultItem = z
     details: text({ max: 2048, code: 'result_invalid', what: 'details' }),
     locations: z
       .array(location)
-      .max(20, { message: 'at most 20 locations per result', ...resultInvalid })
+      // A refinement, not .max(): zod drops `params` (the contract code) from its built-in size checks.
+      .refine((l) => l.length <= 20, { message: 'at most 20 locations per result', ...resultInvalid })
       .optional(),
     evidence_digest: digest.optional(),
     duration_ms: z.number().int().min(0).optional(),
