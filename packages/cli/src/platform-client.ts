@@ -1,3 +1,4 @@
+import type { HttpAnswer, HttpCall } from '@warrant/server'
 import { type Io, UsageError } from './io.js'
 import { VERSION } from './version.js'
 
@@ -33,24 +34,32 @@ export class PlatformClient {
     return new PlatformClient(base.replace(/\/+$/, ''), key)
   }
 
-  async get<T>(path: string): Promise<T> {
+  /** One call, answered whatever its status; rejects only when the platform cannot be reached. */
+  async send(call: HttpCall): Promise<HttpAnswer> {
     let res: Response
     try {
-      res = await fetch(this.base + path, {
+      res = await fetch(this.base + call.url, {
+        method: call.method,
         headers: {
           authorization: `Bearer ${this.key}`,
           accept: 'application/json',
           'user-agent': `warrant-cli/${VERSION}`,
+          ...(call.contentType ? { 'content-type': call.contentType } : {}),
         },
+        ...(call.body !== undefined ? { body: call.body } : {}),
         signal: AbortSignal.timeout(60_000),
       })
     } catch (e) {
       throw new PlatformError(0, 'unreachable', `cannot reach ${this.base}: ${(e as Error).message}`)
     }
-    const text = await res.text()
+    return { status: res.status, body: await res.text() }
+  }
+
+  async get<T>(path: string): Promise<T> {
+    const res = await this.send({ method: 'GET', url: path })
     let body: unknown
     try {
-      body = JSON.parse(text)
+      body = JSON.parse(res.body)
     } catch {
       throw new PlatformError(
         res.status,
@@ -58,7 +67,7 @@ export class PlatformClient {
         `${this.base}${path} answered ${res.status} with a non-JSON body`,
       )
     }
-    if (!res.ok) {
+    if (res.status >= 400) {
       const e = (body as { error?: { code?: string; message?: string } }).error
       throw new PlatformError(res.status, e?.code ?? 'http_error', e?.message ?? `HTTP ${res.status}`)
     }

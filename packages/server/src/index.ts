@@ -1,4 +1,6 @@
 export { configFromEnv, type ServerConfig } from './config.js'
 export { openMemoryStore, openStore, type Store } from './db/open.js'
+export type { HttpAnswer, HttpCall, Send } from './mcp/rest.js'
+export { serveMcpStdio } from './mcp/stdio.js'
 export { createServer, defaultLogger, type WarrantServer } from './server.js'
 export { VERSION } from './version.js'
