@@ -1,9 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { check } from './commands/check.js'
 import { conformance } from './commands/conformance.js'
+import { keygen } from './commands/keygen.js'
+import { mcp } from './commands/mcp.js'
 import { list, report } from './commands/platform.js'
 import type { CheckOptions } from './commands/run-checks.js'
 import { serve } from './commands/serve.js'
+import { sign } from './commands/sign.js'
 import { types } from './commands/types.js'
 import { verify } from './commands/verify.js'
 import { type Io, UsageError } from './io.js'
@@ -137,6 +140,55 @@ Exit codes:
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText('after', PLATFORM_HELP)
     .action(async (model: string, o) => setExit(await report(model, { url: o.url, output: o.output }, io)))
+
+  p.command('mcp')
+    .description("serve the platform's MCP tools over stdio, for AI coding agents that launch a process")
+    .option('--url <url>', 'platform URL (default: $WARRANT_URL)')
+    .addHelpText(
+      'after',
+      `
+Speaks MCP (JSON-RPC) on standard input and output until standard input ends; each tool call is forwarded to
+the platform's REST API with WARRANT_API_KEY (a wk_… developer key), with exactly that key's rights.
+Clients that speak HTTP can use the platform's /mcp endpoint instead.
+
+Example .mcp.json:
+  {"mcpServers": {"warrant": {"command": "npx", "args": ["warrant", "mcp"],
+    "env": {"WARRANT_URL": "http://127.0.0.1:8080", "WARRANT_API_KEY": "wk_…"}}}}
+
+Exit codes: 0 standard input ended, 2 usage error (missing URL or key).`,
+    )
+    .action(async (o) => setExit(await mcp({ url: o.url }, io)))
+
+  p.command('keygen')
+    .description('write an ECDSA P-256 key pair for workspace-key attestation and print its fingerprint')
+    .option('--out <path>', 'file prefix: writes PREFIX.key.pem (mode 0600) and PREFIX.pub.pem', 'warrant-signing')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      '\nUpload PREFIX.pub.pem as the workspace signing key; keep PREFIX.key.pem in the CI secret store.\nExit codes: 0 written, 2 a file exists or cannot be written.',
+    )
+    .action((o) => setExit(keygen({ out: o.out, output: o.output }, io)))
+
+  p.command('sign')
+    .description('add a workspace-key bundle (DSSE, in-toto statement) to a results submission body')
+    .argument('<body>', 'results submission body (JSON: pipeline, verifier, results)')
+    .requiredOption('--signing-key <file>', 'the workspace ECDSA P-256 private key (PEM)')
+    .requiredOption('--workspace <id>', 'workspace id (ws_…)')
+    .requiredOption('--model <id>', 'model id (mdl_…)')
+    .option('--out <file>', 'write the signed body here instead of standard output')
+    .addHelpText(
+      'after',
+      '\nPrints results_hash, statement_digest and the key fingerprint on standard error.\nExit codes: 0 signed, 2 unreadable body or key.',
+    )
+    .action((body: string, o) =>
+      setExit(
+        sign(
+          body,
+          { signingKey: o.signingKey, workspace: o.workspace, model: o.model, ...(o.out ? { out: o.out } : {}) },
+          io,
+        ),
+      ),
+    )
 
   p.command('types')
     .description('list the assertion catalogue')

@@ -1,0 +1,76 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import {
+  buildResultsStatement,
+  digest,
+  docDigest,
+  fingerprint,
+  IN_TOTO_PAYLOAD_TYPE,
+  parseStrictJson,
+  privateKeyFromPem,
+  publicOf,
+  StrictJsonError,
+  signEnvelope,
+  statementPayload,
+} from '@warrant/core'
+import { type Io, UsageError } from '../io.js'
+
+interface Body {
+  pipeline: { commit_sha: string; repo?: string; ref?: string } & Record<string, unknown>
+  verifier: Record<string, unknown>
+  results: { tier: number }[]
+  bundle?: unknown
+}
+
+/**
+ * `warrant sign`: adds a workspace-key bundle (EVIDENCE.md §6.5) to a results submission body: the in-toto statement
+ * over the results hash, commit, repo and pipeline, as a DSSE envelope signed with the workspace's P-256 key.
+ */
+export function sign(
+  file: string,
+  opts: { signingKey: string; workspace: string; model: string; out?: string; now?: Date },
+  io: Io,
+): number {
+  let body: Body
+  try {
+    body = parseStrictJson(readFileSync(resolve(io.cwd, file), 'utf8')) as Body
+  } catch (e) {
+    if (e instanceof StrictJsonError) throw new UsageError(`${file}:${e.line}:${e.column}: ${e.message}`)
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`)
+  }
+  if (typeof body !== 'object' || body === null || !body.pipeline || !Array.isArray(body.results) || !body.verifier)
+    throw new UsageError(`${file} is not a results submission body ({pipeline, verifier, results})`)
+  if (body.bundle !== undefined) throw new UsageError(`${file} already carries a bundle`)
+  let key: ReturnType<typeof privateKeyFromPem>
+  try {
+    key = privateKeyFromPem(readFileSync(resolve(io.cwd, opts.signingKey), 'utf8'))
+  } catch (e) {
+    throw new UsageError(`cannot read the signing key ${opts.signingKey}: ${(e as Error).message}`)
+  }
+  if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+    throw new UsageError('the signing key must be ECDSA P-256 (warrant keygen writes one)')
+  const statement = buildResultsStatement({
+    workspace_id: opts.workspace,
+    model_id: opts.model,
+    repo: (body.pipeline.repo ?? '').toLowerCase(),
+    pipeline: body.pipeline,
+    verifier: body.verifier,
+    results: body.results,
+    created_at: (opts.now ?? new Date()).toISOString(),
+  })
+  const payload = statementPayload(statement)
+  const hint = fingerprint(publicOf(key))
+  const signed = {
+    ...body,
+    bundle: {
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { publicKey: { hint } },
+      dsseEnvelope: signEnvelope(IN_TOTO_PAYLOAD_TYPE, payload, key),
+    },
+  }
+  const text = `${JSON.stringify(signed)}\n`
+  if (opts.out) writeFileSync(resolve(io.cwd, opts.out), text)
+  else io.stdout(text)
+  io.stderr(`results_hash ${docDigest(body.results)}\nstatement_digest ${digest(payload)}\nkey ${hint}\n`)
+  return 0
+}
