@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -38,7 +39,12 @@ describe.skipIf(!existsSync(built))('warrant mcp over stdio', () => {
     (await client.callTool({ name, arguments: args })) as ToolAnswer
 
   beforeAll(async () => {
-    server = await createServer(configFromEnv({}, { dataDir, setupToken: 'mcp-token', fastPasswordHashing: true }))
+    server = await createServer(
+      configFromEnv(
+        {},
+        { dataDir, setupToken: 'mcp-token', fastPasswordHashing: true, masterKey: randomBytes(32).toString('base64') },
+      ),
+    )
     url = await server.app.listen({ host: '127.0.0.1', port: 0 })
     const setup = await fetch(`${url}/api/setup`, {
       method: 'POST',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,7 +17,12 @@ describe('platform commands', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'warrant-cli-platform-'))
 
   beforeAll(async () => {
-    server = await createServer(configFromEnv({}, { dataDir, setupToken: 'cli-token', fastPasswordHashing: true }))
+    server = await createServer(
+      configFromEnv(
+        {},
+        { dataDir, setupToken: 'cli-token', fastPasswordHashing: true, masterKey: randomBytes(32).toString('base64') },
+      ),
+    )
     url = await server.app.listen({ host: '127.0.0.1', port: 0 })
     const setup = await fetch(`${url}/api/setup`, {
       method: 'POST',

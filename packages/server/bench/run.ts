@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -61,6 +62,7 @@ async function benchBackend(kind: 'pglite' | 'postgres', databaseUrl: string | u
       databaseUrl,
       setupToken: 'bench-token',
       fastPasswordHashing: true,
+      masterKey: randomBytes(32).toString('base64'),
       maxBodyBytes: 16 * 1024 * 1024,
       rateLimits: { results: 1e6, submit: 1e6, write: 1e6, read: 1e6, public: 1e6, login: 1e6 },
     },

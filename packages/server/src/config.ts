@@ -14,6 +14,13 @@ export interface ServerConfig {
   workspaceCreation: 'any' | 'admins'
   /** Lower argon2 cost for tests only; never set in production. */
   fastPasswordHashing: boolean
+  /** EVIDENCE.md §8.1: base64 of 32 bytes, a file holding it, or the development-only fixed key. */
+  masterKey: string | undefined
+  masterKeyFile: string | undefined
+  insecureMasterKey: boolean
+  /** §9.1: the log's origin line, default the public URL's host followed by `/log`. */
+  logOrigin: string
+  checkpointIntervalMs: number
 }
 
 const int = (value: string | undefined, fallback: number): number => {
@@ -26,10 +33,11 @@ export function configFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<ServerConfig> = {},
 ): ServerConfig {
+  const publicUrl = overrides.publicUrl ?? env.WARRANT_PUBLIC_URL ?? 'http://127.0.0.1:8080'
   return {
     dataDir: resolve(env.WARRANT_DATA ?? './.warrant'),
     databaseUrl: env.DATABASE_URL || undefined,
-    publicUrl: env.WARRANT_PUBLIC_URL ?? 'http://127.0.0.1:8080',
+    publicUrl,
     maxBodyBytes: int(env.WARRANT_MAX_BODY_BYTES, 4 * 1024 * 1024),
     maxDecodedBytes: int(env.WARRANT_MAX_DECODED_BYTES, 64 * 1024 * 1024),
     setupToken: env.WARRANT_SETUP_TOKEN || undefined,
@@ -45,6 +53,11 @@ export function configFromEnv(
     sessionAbsoluteDays: int(env.WARRANT_SESSION_ABSOLUTE_DAYS, 7),
     workspaceCreation: env.WARRANT_WORKSPACE_CREATION === 'admins' ? 'admins' : 'any',
     fastPasswordHashing: false,
+    masterKey: env.WARRANT_MASTER_KEY || undefined,
+    masterKeyFile: env.WARRANT_MASTER_KEY_FILE || undefined,
+    insecureMasterKey: env.WARRANT_DEV_INSECURE_MASTER_KEY === '1',
+    logOrigin: env.WARRANT_LOG_ORIGIN ?? `${new URL(publicUrl).host}/log`,
+    checkpointIntervalMs: int(env.WARRANT_LOG_CHECKPOINT_INTERVAL_MS, 1000),
     ...overrides,
   }
 }

@@ -10,6 +10,7 @@ import { controlRoutes } from './routes/controls.js'
 import { findingRoutes } from './routes/findings.js'
 import { importRoutes } from './routes/import-export.js'
 import { judgementRoutes } from './routes/judgements.js'
+import { logRoutes } from './routes/log.js'
 import { metaRoutes } from './routes/meta.js'
 import { modelRoutes } from './routes/models.js'
 import { reviewQueueRoutes } from './routes/review-queue.js'
@@ -18,6 +19,7 @@ import { prepareSetup, setupAuthRoutes } from './routes/setup-auth.js'
 import { userRoutes } from './routes/users.js'
 import { verificationRoutes } from './routes/verification.js'
 import { workspaceRoutes } from './routes/workspaces.js'
+import { type Evidence, startEvidence } from './services/evidence.js'
 
 export interface WarrantServer {
   app: FastifyInstance
@@ -33,7 +35,14 @@ export async function createServer(
   opts: { store?: Store; logger?: Logger | boolean } = {},
 ): Promise<WarrantServer> {
   const store = opts.store ?? (await openStore(config))
-  const ctx = { config, store }
+  let evidence: Evidence
+  try {
+    evidence = await startEvidence(store.db, config, typeof opts.logger === 'object' ? opts.logger : undefined)
+  } catch (e) {
+    if (!opts.store) await store.close()
+    throw e
+  }
+  const ctx = { config, store, evidence }
   const app = await buildApp(ctx, opts.logger ?? false)
   const state = { ready: false }
   metaRoutes(app, ctx, state)
@@ -50,6 +59,7 @@ export async function createServer(
   verificationRoutes(app, ctx)
   findingRoutes(app, ctx)
   reviewQueueRoutes(app, ctx)
+  logRoutes(app, ctx)
   mcpRoutes(app)
   const setupToken = await prepareSetup(store.db, { dataDir: config.dataDir, presetToken: config.setupToken })
   if (setupToken)
@@ -59,6 +69,7 @@ export async function createServer(
     )
   app.addHook('onClose', async () => {
     state.ready = false
+    await evidence.stop()
     if (!opts.store) await store.close()
   })
   await app.ready()

@@ -248,6 +248,41 @@ const CASES: Case[] = [
   { method: 'GET', route: '/api/version', path: () => '/api/version', expect: P.public },
   { method: 'GET', route: '/api/verification/config', path: () => '/api/verification/config', expect: P.public },
   { method: 'GET', route: '/api/openapi.json', path: () => '/api/openapi.json', expect: P.public },
+  // §5.20: keys, checkpoints and proofs are public; a workspace's log entries are its own.
+  { method: 'GET', route: '/api/keys', path: () => '/api/keys', expect: P.public },
+  { method: 'GET', route: '/api/log/checkpoint', path: () => '/api/log/checkpoint', expect: P.public },
+  { method: 'GET', route: '/api/log/checkpoints', path: () => '/api/log/checkpoints', expect: P.public },
+  {
+    method: 'GET',
+    route: '/api/log/proof/inclusion',
+    path: () => '/api/log/proof/inclusion?index=0&tree_size=3',
+    expect: P.public,
+  },
+  {
+    method: 'GET',
+    route: '/api/log/proof/consistency',
+    path: () => '/api/log/proof/consistency?first=3&second=3',
+    expect: P.public,
+  },
+  {
+    method: 'GET',
+    route: '/api/log/entries/:index',
+    label: 'instance entry',
+    path: () => '/api/log/entries/0',
+    expect: P.public,
+  },
+  {
+    method: 'GET',
+    route: '/api/log/entries/:index',
+    label: 'workspace entry',
+    // Entries 0–2 are the instance's first events; entry 3 is the workspace's initial security policy.
+    path: () => '/api/log/entries/3',
+    expect: {
+      ...P.read,
+      foreign_key: { status: 404, code: 'entry_not_found' },
+      foreign_owner: { status: 404, code: 'entry_not_found' },
+    },
+  },
   { method: 'GET', route: '/api/docs', path: () => '/api/docs', expect: P.public },
   { method: 'GET', route: '/api/docs/', path: () => '/api/docs/', expect: P.public },
   { method: 'GET', route: '/api/docs/json', path: () => '/api/docs/json', expect: P.public },

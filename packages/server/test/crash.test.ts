@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BACKENDS, type Backend, Client, createKey, freshBackend, setupOwner } from './helpers.js'
+import { BACKENDS, type Backend, Client, createKey, freshBackend, setupOwner, TEST_MASTER_KEY } from './helpers.js'
 
 const WARRANT = fileURLToPath(new URL('../../cli/bin/warrant.js', import.meta.url))
 const ASSERTIONS = 5000
@@ -11,6 +11,7 @@ function serve(backend: Backend): Promise<{ child: ChildProcess; url: string }> 
     env: {
       ...process.env,
       WARRANT_SETUP_TOKEN: 'test-setup-token',
+      WARRANT_MASTER_KEY: TEST_MASTER_KEY,
       WARRANT_LOG_LEVEL: 'error',
       WARRANT_RL_RESULTS: '1000',
       ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : { DATABASE_URL: '' }),

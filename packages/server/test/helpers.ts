@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -55,6 +56,9 @@ export interface Running {
   close(): Promise<void>
 }
 
+/** One master key per test process, so a restarted server opens the keys its predecessor wrapped. */
+export const TEST_MASTER_KEY = randomBytes(32).toString('base64')
+
 export const testConfig = (backend: Backend, overrides: Partial<ServerConfig> = {}): ServerConfig =>
   configFromEnv(
     {},
@@ -63,6 +67,8 @@ export const testConfig = (backend: Backend, overrides: Partial<ServerConfig> = 
       databaseUrl: backend.databaseUrl,
       setupToken: 'test-setup-token',
       fastPasswordHashing: true,
+      masterKey: TEST_MASTER_KEY,
+      checkpointIntervalMs: 50,
       ...overrides,
     },
   )

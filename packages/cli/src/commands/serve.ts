@@ -1,15 +1,21 @@
-import type { Io } from '../io.js'
+import { type Io, UsageError } from '../io.js'
 
 /** `warrant serve`: the platform on the embedded store (or DATABASE_URL), until SIGINT or SIGTERM. */
 export async function serve(opts: { port: number; host: string; data?: string }, io: Io): Promise<number> {
   // Loaded lazily: the verifier commands must not pay for the server's dependencies.
-  const { configFromEnv, createServer, defaultLogger } = await import('@warrant/server')
+  const { configFromEnv, createServer, defaultLogger, MasterKeyError } = await import('@warrant/server')
   const env = io.env ?? process.env
   const config = configFromEnv(env, {
     ...(opts.data ? { dataDir: opts.data } : {}),
     ...(env.WARRANT_PUBLIC_URL ? {} : { publicUrl: `http://${opts.host}:${opts.port}` }),
   })
-  const server = await createServer(config, { logger: defaultLogger() })
+  let server: Awaited<ReturnType<typeof createServer>>
+  try {
+    server = await createServer(config, { logger: defaultLogger() })
+  } catch (e) {
+    if (e instanceof MasterKeyError) throw new UsageError(e.message)
+    throw e
+  }
   const address = await server.app.listen({ host: opts.host, port: opts.port })
   io.stdout(
     `warrant platform listening on ${address} (store: ${server.store.kind}${server.store.kind === 'pglite' ? ` in ${config.dataDir}` : ''})\n`,

@@ -173,7 +173,53 @@ create table replay_records (
   primary key (kind, value_digest));
 `,
   },
+  {
+    version: 4,
+    name: 'instance keys and the transparency log',
+    sql: `
+create table instance_keys (
+  purpose text not null, fingerprint text primary key, public_spki bytea not null, salt bytea not null,
+  nonce bytea not null, ciphertext bytea not null, tag bytea not null, master_key_id text not null,
+  status text not null, created_at text not null, retired_at text, log_index int);
+create unique index instance_keys_one_active on instance_keys (purpose) where status = 'active';
+create table log_leaves (
+  idx int primary key, chain text not null, seq int not null, leaf bytea not null, leaf_hash bytea not null,
+  created_at text not null, unique (chain, seq));
+create table log_checkpoints (
+  tree_size int primary key, root bytea not null, note text not null, key_id bytea not null, created_at text not null);
+create function warrant_log_append_only() returns trigger language plpgsql as $$
+begin
+  raise exception 'the transparency log is append-only (% on %)', tg_op, tg_table_name;
+end $$;
+create trigger log_leaves_append_only before update or delete on log_leaves
+  for each row execute function warrant_log_append_only();
+create trigger log_leaves_no_truncate before truncate on log_leaves
+  for each statement execute function warrant_log_append_only();
+create trigger log_checkpoints_append_only before update or delete on log_checkpoints
+  for each row execute function warrant_log_append_only();
+create trigger log_checkpoints_no_truncate before truncate on log_checkpoints
+  for each statement execute function warrant_log_append_only();
+alter table runs add column receipt jsonb;
+alter table runs add column log_index int;
+`,
+  },
 ]
+
+/** Splits a migration at semicolons that end a line, except inside dollar-quoted function bodies. */
+function statements(text: string): string[] {
+  const out: string[] = []
+  let current = ''
+  for (const part of text.split(/(;\s*\n)/)) {
+    current += part
+    const insideBody = (current.match(/\$\$/g)?.length ?? 0) % 2 === 1
+    if (/^;\s*\n$/.test(part) && !insideBody) {
+      out.push(current.trim())
+      current = ''
+    }
+  }
+  out.push(current.trim())
+  return out.filter((s) => s.replace(/--.*$/gm, '').trim() !== '')
+}
 
 export async function migrate(db: Kysely<unknown>): Promise<number[]> {
   return db.transaction().execute(async (trx) => {
@@ -188,12 +234,7 @@ export async function migrate(db: Kysely<unknown>): Promise<number[]> {
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue
       // Statement by statement: PGlite's extended protocol runs one command per query.
-      for (const statement of m.sql
-        .split(/;\s*\n/)
-        .map((s) => s.trim())
-        .filter((s) => s.replace(/--.*$/gm, '').trim())) {
-        await sql.raw(statement).execute(trx)
-      }
+      for (const statement of statements(m.sql)) await sql.raw(statement).execute(trx)
       await sql`insert into schema_migrations (version, name, applied_at) values (${m.version}, ${m.name}, ${new Date().toISOString()})`.execute(
         trx,
       )

@@ -26,6 +26,9 @@ export async function openStore(opts: { dataDir: string; databaseUrl?: string | 
         oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
     }
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, types })
+    // An idle connection the server closes (restart, failover, a dropped database) must not crash the process: the
+    // pool discards it and the next query opens a new one.
+    pool.on('error', () => undefined)
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     kind = 'postgres'
   } else {

@@ -230,6 +230,8 @@ export interface RunsTable {
   attestation: Json
   counting: boolean
   drift_ids: Generated<Json>
+  receipt: Generated<Json | null>
+  log_index: Generated<number | null>
 }
 
 export interface ResultsTable {
@@ -440,6 +442,38 @@ export interface ReplayRecordsTable {
   expires_at: string | null
 }
 
+export interface InstanceKeysTable {
+  purpose: string
+  fingerprint: string
+  public_spki: Uint8Array
+  salt: Uint8Array
+  nonce: Uint8Array
+  ciphertext: Uint8Array
+  tag: Uint8Array
+  master_key_id: string
+  status: string
+  created_at: string
+  retired_at: string | null
+  log_index: number | null
+}
+
+export interface LogLeavesTable {
+  idx: number
+  chain: string
+  seq: number
+  leaf: Uint8Array
+  leaf_hash: Uint8Array
+  created_at: string
+}
+
+export interface LogCheckpointsTable {
+  tree_size: number
+  root: Uint8Array
+  note: string
+  key_id: Uint8Array
+  created_at: string
+}
+
 export interface Database {
   users: UsersTable
   setup_state: SetupStateTable
@@ -472,5 +506,8 @@ export interface Database {
   refinements: RefinementsTable
   signing_keys: SigningKeysTable
   replay_records: ReplayRecordsTable
+  instance_keys: InstanceKeysTable
+  log_leaves: LogLeavesTable
+  log_checkpoints: LogCheckpointsTable
   schema_migrations: { version: number; name: string; applied_at: string }
 }

@@ -11,6 +11,7 @@ import type { ServerConfig } from '../config.js'
 import type { Store } from '../db/open.js'
 import { ApiError } from '../errors.js'
 import { newId } from '../ids.js'
+import type { Evidence } from '../services/evidence.js'
 import { VERSION } from '../version.js'
 import { registerBodyHandling } from './body.js'
 import { RequestValidationError, toApiError, zodValidatorCompiler } from './validation.js'
@@ -29,6 +30,7 @@ declare module 'fastify' {
 export interface AppContext {
   config: ServerConfig
   store: Store
+  evidence: Evidence
 }
 
 function errorBody(e: ApiError, requestId: string) {
@@ -112,6 +114,12 @@ export async function buildApp(ctx: AppContext, logger: Logger | boolean = false
       req.routeOptions.config.rateClass !== 'login'
     )
       throw new ApiError(401, 'unauthenticated', 'this route needs a session or an API key')
+    if (req.method !== 'GET' && req.method !== 'HEAD') ctx.evidence.assertWritable()
+  })
+
+  // A write may have appended log events: a checkpoint follows within the configured interval (§9.5).
+  app.addHook('onResponse', async (req) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') ctx.evidence.scheduleCheckpoint()
   })
 
   const limits = config.rateLimits

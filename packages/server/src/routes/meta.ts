@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import type { AppContext } from '../http/app.js'
 import { MAX_RESULTS } from '../schemas/results.js'
+import { BUNDLE_MEDIA_TYPES } from '../services/attestation.js'
 import { VERSION } from '../version.js'
 import { CATALOGUE_VERSION, MAX_ASSERTIONS_PER_CALL } from './assertions.js'
 
@@ -20,8 +21,12 @@ export function metaRoutes(app: FastifyInstance, ctx: AppContext, state: { ready
   app.get('/api/health', { schema: { tags: ['meta'] } }, async (_req, reply) => {
     const database = await databaseUp()
     return reply.status(database ? 200 : 503).send({
-      status: database ? 'ok' : 'degraded',
-      checks: { database: database ? 'ok' : 'failed', log_integrity: 'not_configured', ai_provider: 'not_configured' },
+      status: database && ctx.evidence.integrity === 'ok' ? 'ok' : 'degraded',
+      checks: {
+        database: database ? 'ok' : 'failed',
+        log_integrity: ctx.evidence.integrity,
+        ai_provider: 'not_configured',
+      },
     })
   })
   // Liveness and readiness for orchestrators: alive while the process serves; ready once migrated and not stopping.
@@ -38,9 +43,9 @@ export function metaRoutes(app: FastifyInstance, ctx: AppContext, state: { ready
   }))
   app.get('/api/verification/config', { schema: { tags: ['meta'] } }, async () => ({
     attestation_audience: ctx.config.publicUrl,
-    accepted_bundle_media_types: [],
-    instance_key_fingerprint: null,
-    log_origin: null,
+    accepted_bundle_media_types: BUNDLE_MEDIA_TYPES,
+    instance_key_fingerprint: ctx.evidence.instanceKey.fingerprint,
+    log_origin: ctx.evidence.origin,
     limits: {
       max_body_bytes: ctx.config.maxBodyBytes,
       max_decoded_bytes: ctx.config.maxDecodedBytes,

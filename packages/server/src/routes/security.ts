@@ -1,4 +1,4 @@
-import { fingerprint, KeyError, publicKeyFromPem, publicKeyPem } from '@warrant/core'
+import { docDigest, fingerprint, KeyError, publicKeyFromPem, publicKeyPem } from '@warrant/core'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { sql } from 'kysely'
@@ -10,6 +10,7 @@ import type { AppContext } from '../http/app.js'
 import { nowIso } from '../ids.js'
 import { title } from '../schemas/fields.js'
 import { recount } from '../services/counting.js'
+import { appendEvent } from '../services/log.js'
 import { publicWorkspace, type WorkspaceSettings } from '../services/workspaces.js'
 
 const wsParams = z.strictObject({ ws: z.string().max(40) })
@@ -71,6 +72,12 @@ export function securityRoutes(app: FastifyInstance, ctx: AppContext): void {
         if (existing)
           throw new ApiError(409, 'key_already_registered', `key ${fp} is already registered; a key is never reused`)
         const now = nowIso()
+        const previous = await trx
+          .selectFrom('signing_keys')
+          .select('fingerprint')
+          .where('workspace_id', '=', a.workspace.id)
+          .where('status', '=', 'active')
+          .executeTakeFirst()
         await trx
           .updateTable('signing_keys')
           .set({ status: 'revoked', revoked_at: now, revocation_reason: 'superseded', superseded_by: fp })
@@ -91,6 +98,15 @@ export function securityRoutes(app: FastifyInstance, ctx: AppContext): void {
           superseded_by: null,
         }
         await trx.insertInto('signing_keys').values(created).execute()
+        await appendEvent(trx, {
+          chain: a.workspace.id,
+          type: 'signing_key.added',
+          actor: { kind: 'user', id: a.userId },
+          model: null,
+          subject: { kind: 'signing_key', id: fp },
+          at: now,
+          data: { fingerprint: fp, previous_fingerprint: previous?.fingerprint ?? null },
+        })
         return created
       })
       return reply.status(201).send(row)
@@ -155,6 +171,15 @@ export function securityRoutes(app: FastifyInstance, ctx: AppContext): void {
           runs_revoked = revoked.rows.length
           await recount(trx, a.workspace.id, a.workspace.settings as WorkspaceSettings)
         }
+        await appendEvent(trx, {
+          chain: a.workspace.id,
+          type: 'signing_key.revoked',
+          actor: { kind: 'user', id: a.userId },
+          model: null,
+          subject: { kind: 'signing_key', id: fp },
+          at: now,
+          data: { fingerprint: fp, reason: b.reason, compromised_since: since, runs_revoked },
+        })
         const signing_key = await trx
           .selectFrom('signing_keys')
           .selectAll()
@@ -213,6 +238,19 @@ export function securityRoutes(app: FastifyInstance, ctx: AppContext): void {
           .where('id', '=', a.workspace.id)
           .execute()
         const runs_no_longer_counting = await recount(trx, a.workspace.id, a.workspace.settings as WorkspaceSettings)
+        await appendEvent(trx, {
+          chain: a.workspace.id,
+          type: 'security.changed',
+          actor: { kind: 'user', id: a.userId },
+          model: null,
+          subject: { kind: 'workspace', id: a.workspace.id },
+          at: nowIso(),
+          data: {
+            policy_digest: docDigest(security),
+            require_attestation: (security as { require_attestation: boolean }).require_attestation,
+            runs_no_longer_counting,
+          },
+        })
         const active = await trx
           .selectFrom('signing_keys')
           .select('fingerprint')

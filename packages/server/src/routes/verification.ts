@@ -185,6 +185,8 @@ export function verificationRoutes(app: FastifyInstance, ctx: AppContext): void 
           rawBody: req.rawBody!,
           attestationHeader: req.headers['x-ci-attestation'] as string | undefined,
           submittedBy: { kind: 'api_key', id: p.key.id },
+          evidence: ctx.evidence,
+          publicUrl: ctx.config.publicUrl,
         })
         return { status: 201, body: response }
       })
@@ -244,6 +246,7 @@ export function verificationRoutes(app: FastifyInstance, ctx: AppContext): void 
           'attestation',
           'counting',
           'drift_ids',
+          'log_index',
         ])
         .where('model_id', '=', model.id)
       if (req.query.repo !== undefined) q = q.where('repo', '=', req.query.repo.toLowerCase())
@@ -276,7 +279,7 @@ export function verificationRoutes(app: FastifyInstance, ctx: AppContext): void 
     async (req) => {
       const { model } = await modelAccess(db, req.principal, req.params.m, 'read')
       const { submission: _bytes, ...run } = await loadRun(model.id, req.params.run)
-      return { ...run, receipt: null, log_index: null }
+      return run
     },
   )
 

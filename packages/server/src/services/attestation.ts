@@ -26,6 +26,7 @@ export interface Attestation {
   signing_time: string | null
   bundle_digest: string | null
   statement_digest: string | null
+  signature_digest: string | null
   token_digest: null
   revoked: boolean
   revoked_reason: string | null
@@ -50,6 +51,7 @@ const NONE: Attestation = {
   signing_time: null,
   bundle_digest: null,
   statement_digest: null,
+  signature_digest: null,
   token_digest: null,
   revoked: false,
   revoked_reason: null,

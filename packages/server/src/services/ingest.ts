@@ -1,4 +1,16 @@
-import { digest, docDigest, driftAction, driftEvidenceChanged, isValidRepo, type ResultValue } from '@warrant/core'
+import {
+  buildReceiptStatement,
+  canonicalJson,
+  digest,
+  docDigest,
+  driftAction,
+  driftEvidenceChanged,
+  type Envelope,
+  IN_TOTO_PAYLOAD_TYPE,
+  isValidRepo,
+  type ResultValue,
+  signEnvelope,
+} from '@warrant/core'
 import { sql } from 'kysely'
 import type { ModelRow } from '../auth/access.js'
 import type { Db } from '../db/open.js'
@@ -7,6 +19,8 @@ import { ApiError, type FieldError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
 import type { ResultItem, ResultsBody } from '../schemas/results.js'
 import { type Attestation, verifyAttestation } from './attestation.js'
+import type { Evidence } from './evidence.js'
+import { appendEvent } from './log.js'
 import { type FindingChange, recompute, type StatusChange } from './recompute.js'
 import type { WorkspaceSettings } from './workspaces.js'
 
@@ -20,6 +34,8 @@ export interface IngestInput {
   rawBody: Buffer
   attestationHeader: string | undefined
   submittedBy: { kind: 'api_key'; id: string }
+  evidence: Evidence
+  publicUrl: string
 }
 
 export interface IngestResponse {
@@ -32,9 +48,16 @@ export interface IngestResponse {
   results_hash: string
   attestation: Attestation
   counting: boolean
-  receipt: null
-  log: null
-  drift: { id: string; assertion_id: string; control_id: string; tier: number; new_result: string }[]
+  receipt: Envelope
+  log: { origin: string; index: number; leaf_hash: string; checkpoint: null }
+  drift: {
+    id: string
+    assertion_id: string
+    control_id: string
+    tier: number
+    new_result: string
+    previous_run_id: string
+  }[]
   status_changes: StatusChange[]
   finding_changes: FindingChange[]
   warnings: string[]
@@ -255,6 +278,90 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
       assertion_ids: new Set(counted.map((r) => r.assertion_id)),
       drift_by_assertion: new Map(drift.map((d) => [d.assertion_id, d.id])),
     })
+
+    // The run's log entry first (the single writer allocates its index), then the receipt that commits to it (§7).
+    const policy_digest = docDigest(input.security)
+    const actor = { kind: input.submittedBy.kind, id: input.submittedBy.id }
+    const entry = await appendEvent(trx, {
+      chain: model.workspace_id,
+      type: 'run.accepted',
+      actor,
+      model: model.id,
+      subject: { kind: 'run', id: runId },
+      at: accepted_at,
+      data: {
+        run_id: runId,
+        repo,
+        commit_sha: body.pipeline.commit_sha,
+        results_hash,
+        submission_digest,
+        results_count: body.results.length,
+        attestation: {
+          method: attestation.method,
+          binding: attestation.binding,
+          identity: attestation.identity,
+          satisfies_requirement: attestation.satisfies_requirement,
+          identity_digest: null,
+          statement_digest: attestation.statement_digest,
+        },
+        policy_digest,
+      },
+    })
+    for (const d of drift)
+      await appendEvent(trx, {
+        chain: model.workspace_id,
+        type: 'drift.detected',
+        actor: { kind: 'system', id: null },
+        model: model.id,
+        subject: { kind: 'drift', id: d.id },
+        at: accepted_at,
+        data: {
+          drift_id: d.id,
+          assertion_id: d.assertion_id,
+          control_id: d.control_id,
+          repo,
+          tier: d.tier,
+          previous_run_id: d.previous_run_id,
+          run_id: runId,
+          new_result: d.new_result,
+        },
+      })
+    const ev = input.evidence
+    const statement = buildReceiptStatement({
+      instance: { origin: input.publicUrl, key_fingerprint: ev.instanceKey.fingerprint },
+      workspace_id: model.workspace_id,
+      model_id: model.id,
+      run_id: runId,
+      repo,
+      commit_sha: body.pipeline.commit_sha,
+      accepted_at,
+      results_count: body.results.length,
+      results_hash,
+      submission_digest,
+      material_digest: attestation.bundle_digest ?? attestation.signature_digest,
+      attestation: {
+        method: attestation.method,
+        binding: attestation.binding,
+        identity: attestation.identity,
+        satisfies_requirement: attestation.satisfies_requirement,
+        ...(attestation.key_fingerprint ? { key_fingerprint: attestation.key_fingerprint } : {}),
+        ...(attestation.signing_time ? { signing_time: attestation.signing_time } : {}),
+        ...(attestation.statement_digest ? { statement_digest: attestation.statement_digest } : {}),
+        policy_digest,
+      },
+      log: { origin: ev.origin, index: entry.index, leaf_hash: entry.leaf_hash },
+    })
+    const receipt = signEnvelope(
+      IN_TOTO_PAYLOAD_TYPE,
+      new TextEncoder().encode(canonicalJson(statement)),
+      ev.instanceKey.privateKey,
+      ev.instanceKey.fingerprint,
+    )
+    await trx
+      .updateTable('runs')
+      .set({ receipt: json(receipt), log_index: entry.index })
+      .where('id', '=', runId)
+      .execute()
     return {
       run_id: runId,
       accepted_at,
@@ -265,8 +372,8 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
       results_hash,
       attestation,
       counting: true,
-      receipt: null,
-      log: null,
+      receipt,
+      log: { origin: ev.origin, index: entry.index, leaf_hash: entry.leaf_hash, checkpoint: null },
       drift,
       status_changes,
       finding_changes,
@@ -331,7 +438,14 @@ async function materialiseDrift(
       .execute()
     for (const r of rows) previous.set(`${r.assertion_id}#${r.tier}`, r)
   }
-  const opened: { id: string; assertion_id: string; control_id: string; tier: number; new_result: string }[] = []
+  const opened: {
+    id: string
+    assertion_id: string
+    control_id: string
+    tier: number
+    new_result: string
+    previous_run_id: string
+  }[] = []
   const toResolve: StoredResult[] = []
   const driftRows = []
   for (const r of results) {
@@ -359,7 +473,14 @@ async function materialiseDrift(
       detected_at: at,
       status: 'open',
     })
-    opened.push({ id, assertion_id: r.assertion_id, control_id, tier: r.tier, new_result: r.result })
+    opened.push({
+      id,
+      assertion_id: r.assertion_id,
+      control_id,
+      tier: r.tier,
+      new_result: r.result,
+      previous_run_id: prev.run_id,
+    })
   }
   for (let i = 0; i < driftRows.length; i += CHUNK)
     await trx

@@ -1,6 +1,8 @@
+import { docDigest } from '@warrant/core'
 import type { Db } from '../db/open.js'
 import { json } from '../db/open.js'
 import { newId, nowIso } from '../ids.js'
+import { appendEvent } from './log.js'
 
 export interface WorkspaceSettings {
   review_max_age_days: number
@@ -76,6 +78,16 @@ export async function createWorkspace(db: Db, opts: { name: string; slug: string
       added_by: opts.ownerId,
     })
     .execute()
+  // Every workspace logs its initial policy, so a receipt's policy_digest always has a matching event (§7).
+  await appendEvent(db, {
+    chain: row.id,
+    type: 'security.changed',
+    actor: { kind: 'user', id: opts.ownerId },
+    model: null,
+    subject: { kind: 'workspace', id: row.id },
+    at: row.created_at,
+    data: { policy_digest: docDigest(defaultSecurity()), require_attestation: false, runs_no_longer_counting: 0 },
+  })
   return db.selectFrom('workspaces').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()
 }
 

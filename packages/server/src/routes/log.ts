@@ -1,0 +1,197 @@
+import { createPublicKey } from 'node:crypto'
+import { consistencyProof, ecPublicJwk, inclusionProof, parseStrictJsonBytes, publicKeyPem } from '@warrant/core'
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { workspaceAccess } from '../auth/access.js'
+import { ApiError } from '../errors.js'
+import type { AppContext } from '../http/app.js'
+import { treeOf } from '../services/checkpoints.js'
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+const size = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1)
+
+/** Public keys, checkpoints, proofs and entries of the transparency log (PLATFORM.md §5.20, EVIDENCE.md §9.6). */
+export function logRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>()
+  const { db } = ctx.store
+  const publicRoute = { config: { rateClass: 'public' as const } }
+
+  const keyRows = () =>
+    db
+      .selectFrom('instance_keys')
+      .select(['purpose', 'fingerprint', 'public_spki', 'status', 'created_at', 'retired_at', 'log_index'])
+      .orderBy('created_at', 'desc')
+      .execute()
+  const keyOf = (spki: Uint8Array) => createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })
+
+  r.get('/.well-known/jwks', { schema: { hide: true }, ...publicRoute }, async (_req, reply) => {
+    const rows = (await keyRows()).filter((k) => k.purpose === 'instance')
+    reply.header('Cache-Control', 'public, max-age=300')
+    return {
+      keys: rows.map((k) => ({
+        ...ecPublicJwk(keyOf(k.public_spki)),
+        warrant_status: ctx.evidence.master.insecure ? 'insecure' : k.status,
+        warrant_created_at: k.created_at,
+        warrant_retired_at: k.retired_at,
+        warrant_log_index: k.log_index,
+      })),
+    }
+  })
+
+  r.get('/api/keys', { schema: { tags: ['log'] }, ...publicRoute }, async () => {
+    const rows = await keyRows()
+    const pem = (k: (typeof rows)[number]) => publicKeyPem(keyOf(k.public_spki))
+    const base = (k: (typeof rows)[number]) => ({
+      fingerprint: k.fingerprint,
+      public_key_pem: pem(k),
+      status: k.status,
+      created_at: k.created_at,
+      retired_at: k.retired_at,
+      log_index: k.log_index,
+    })
+    return {
+      instance_keys: rows.filter((k) => k.purpose === 'instance').map(base),
+      log_keys: rows
+        .filter((k) => k.purpose === 'log')
+        .map((k) => ({
+          name: ctx.evidence.origin,
+          key_id: ctx.evidence.vkey.split('+')[1],
+          vkey: k.fingerprint === ctx.evidence.logKey.fingerprint ? ctx.evidence.vkey : null,
+          ...base(k),
+        })),
+    }
+  })
+
+  const checkpointAt = async (treeSize?: number) => {
+    let q = db.selectFrom('log_checkpoints').selectAll()
+    q = treeSize === undefined ? q.orderBy('tree_size', 'desc').limit(1) : q.where('tree_size', '=', treeSize)
+    return q.executeTakeFirst()
+  }
+
+  r.get('/api/log/checkpoint', { schema: { tags: ['log'] }, ...publicRoute }, async (_req, reply) => {
+    const latest = await checkpointAt()
+    if (!latest) throw new ApiError(503, 'checkpoint_unavailable', 'no checkpoint has been signed yet')
+    return reply.header('Content-Type', 'text/plain; charset=utf-8').send(latest.note)
+  })
+
+  r.get(
+    '/api/log/checkpoints',
+    {
+      schema: {
+        tags: ['log'],
+        querystring: z.strictObject({
+          min_size: size.optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+      },
+      ...publicRoute,
+    },
+    async (req) => {
+      let q = db.selectFrom('log_checkpoints').selectAll()
+      if (req.query.min_size !== undefined) q = q.where('tree_size', '>=', req.query.min_size)
+      const rows = await q.orderBy('tree_size', 'desc').limit(req.query.limit).execute()
+      return {
+        items: rows.map((c) => ({
+          tree_size: c.tree_size,
+          root_hash: hex(c.root),
+          note: c.note,
+          created_at: c.created_at,
+        })),
+      }
+    },
+  )
+
+  r.get(
+    '/api/log/proof/inclusion',
+    {
+      schema: {
+        tags: ['log'],
+        querystring: z.strictObject({
+          index: size.optional(),
+          leaf_hash: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/)
+            .optional(),
+          tree_size: size.optional(),
+        }),
+      },
+      ...publicRoute,
+    },
+    async (req) => {
+      const checkpoint = await checkpointAt(req.query.tree_size)
+      if (!checkpoint) throw new ApiError(422, 'tree_size_invalid', 'tree_size must be the size of a signed checkpoint')
+      let index = req.query.index
+      if (index === undefined && req.query.leaf_hash) {
+        const row = await db
+          .selectFrom('log_leaves')
+          .select('idx')
+          .where('leaf_hash', '=', Buffer.from(req.query.leaf_hash, 'hex'))
+          .executeTakeFirst()
+        index = row?.idx
+      }
+      if (index === undefined || index >= checkpoint.tree_size)
+        throw new ApiError(404, 'entry_not_found', 'no such entry in the tree of that size')
+      const tree = await treeOf(db, checkpoint.tree_size)
+      return {
+        origin: ctx.evidence.origin,
+        index,
+        tree_size: checkpoint.tree_size,
+        leaf_hash: hex(tree.range(index, index + 1)),
+        hashes: inclusionProof(tree, index, checkpoint.tree_size).map(hex),
+        checkpoint: checkpoint.note,
+      }
+    },
+  )
+
+  r.get(
+    '/api/log/proof/consistency',
+    { schema: { tags: ['log'], querystring: z.strictObject({ first: size, second: size }) }, ...publicRoute },
+    async (req) => {
+      const [first, second] = await Promise.all([checkpointAt(req.query.first), checkpointAt(req.query.second)])
+      if (!first || !second || req.query.first > req.query.second || req.query.first < 1)
+        throw new ApiError(
+          422,
+          'tree_size_invalid',
+          'first and second must be sizes of signed checkpoints with 1 ≤ first ≤ second',
+        )
+      const tree = await treeOf(db, second.tree_size)
+      return {
+        origin: ctx.evidence.origin,
+        first: first.tree_size,
+        second: second.tree_size,
+        hashes: consistencyProof(tree, first.tree_size, second.tree_size).map(hex),
+        first_checkpoint: first.note,
+        second_checkpoint: second.note,
+      }
+    },
+  )
+
+  r.get(
+    '/api/log/entries/:index',
+    { schema: { tags: ['log'], params: z.strictObject({ index: size }) } },
+    async (req) => {
+      const entry = await db.selectFrom('log_leaves').selectAll().where('idx', '=', req.params.index).executeTakeFirst()
+      if (!entry) throw new ApiError(404, 'entry_not_found', 'no log entry with this index')
+      if (entry.chain !== '_instance') {
+        try {
+          await workspaceAccess(db, req.principal, entry.chain, 'read')
+        } catch (e) {
+          if (e instanceof ApiError && e.status !== 401)
+            throw new ApiError(404, 'entry_not_found', 'no log entry with this index')
+          throw e
+        }
+      }
+      return {
+        index: entry.idx,
+        leaf: Buffer.from(entry.leaf).toString('base64'),
+        leaf_hash: hex(entry.leaf_hash),
+        record: parseStrictJsonBytes(entry.leaf),
+      }
+    },
+  )
+}
