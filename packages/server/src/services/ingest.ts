@@ -20,7 +20,7 @@ import { newId, nowIso } from '../ids.js'
 import type { ResultItem, ResultsBody } from '../schemas/results.js'
 import { type Attestation, verifyAttestation } from './attestation.js'
 import type { Evidence } from './evidence.js'
-import { appendEvent } from './log.js'
+import { appendEvent, appendEvents } from './log.js'
 import { type FindingChange, recompute, type StatusChange } from './recompute.js'
 import type { WorkspaceSettings } from './workspaces.js'
 
@@ -272,14 +272,8 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
         .where('id', '=', runId)
         .execute()
 
-    const { status_changes, finding_changes } = await recompute(trx, model.id, input.settings, {
-      id: runId,
-      accepted_at,
-      assertion_ids: new Set(counted.map((r) => r.assertion_id)),
-      drift_by_assertion: new Map(drift.map((d) => [d.assertion_id, d.id])),
-    })
-
-    // The run's log entry first (the single writer allocates its index), then the receipt that commits to it (§7).
+    // The run's log entry first (the single writer allocates its index), then the events derived from it, then the
+    // receipt that commits to the entry (§7).
     const policy_digest = docDigest(input.security)
     const actor = { kind: input.submittedBy.kind, id: input.submittedBy.id }
     const entry = await appendEvent(trx, {
@@ -307,11 +301,12 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
         policy_digest,
       },
     })
-    for (const d of drift)
-      await appendEvent(trx, {
+    await appendEvents(
+      trx,
+      drift.map((d) => ({
         chain: model.workspace_id,
         type: 'drift.detected',
-        actor: { kind: 'system', id: null },
+        actor: { kind: 'system' as const, id: null },
         model: model.id,
         subject: { kind: 'drift', id: d.id },
         at: accepted_at,
@@ -325,7 +320,15 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
           run_id: runId,
           new_result: d.new_result,
         },
-      })
+      })),
+    )
+    const { status_changes, finding_changes } = await recompute(trx, model.id, input.settings, {
+      id: runId,
+      accepted_at,
+      assertion_ids: new Set(counted.map((r) => r.assertion_id)),
+      drift_by_assertion: new Map(drift.map((d) => [d.assertion_id, d.id])),
+    })
+
     const ev = input.evidence
     const statement = buildReceiptStatement({
       instance: { origin: input.publicUrl, key_fingerprint: ev.instanceKey.fingerprint },

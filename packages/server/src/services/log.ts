@@ -28,41 +28,53 @@ const MAX_LEAF_BYTES = 16 * 1024
 export const chainGenesis = (chain: string): string => digest(`warrant/chain/v1\n${chain}`)
 
 /**
- * Appends one event inside the caller's business transaction: the single writer (an advisory lock) allocates the next
- * index and the chain's next sequence number, so an event exists exactly when its change committed.
+ * Appends events inside the caller's business transaction: the single writer (an advisory lock) allocates the next
+ * indexes and each chain's next sequence numbers, so an event exists exactly when its change committed.
  */
-export async function appendEvent(trx: Db, event: EventInput): Promise<Appended> {
+export async function appendEvents(trx: Db, events: readonly EventInput[]): Promise<Appended[]> {
+  if (events.length === 0) return []
   await sql`select pg_advisory_xact_lock(${LOG_LOCK})`.execute(trx)
-  const [last, top] = await Promise.all([
-    trx
+  const top = await trx.selectFrom('log_leaves').select('idx').orderBy('idx', 'desc').limit(1).executeTakeFirst()
+  const heads = new Map<string, { seq: number; prev: string }>()
+  for (const chain of new Set(events.map((e) => e.chain))) {
+    const last = await trx
       .selectFrom('log_leaves')
       .select(['seq', 'leaf'])
-      .where('chain', '=', event.chain)
+      .where('chain', '=', chain)
       .orderBy('seq', 'desc')
       .limit(1)
-      .executeTakeFirst(),
-    trx.selectFrom('log_leaves').select('idx').orderBy('idx', 'desc').limit(1).executeTakeFirst(),
-  ])
-  const seq = (last?.seq ?? 0) + 1
-  const record = {
-    v: 1,
-    chain: event.chain,
-    seq,
-    prev: last ? digest(last.leaf) : chainGenesis(event.chain),
-    at: event.at,
-    type: event.type,
-    actor: event.actor,
-    model: event.model,
-    subject: event.subject,
-    data: event.data,
+      .executeTakeFirst()
+    heads.set(chain, last ? { seq: last.seq, prev: digest(last.leaf) } : { seq: 0, prev: chainGenesis(chain) })
   }
-  const leaf = new TextEncoder().encode(canonicalJson(record))
-  if (leaf.length > MAX_LEAF_BYTES) throw new ApiError(500, 'internal_error', `log event ${event.type} exceeds 16 KiB`)
-  const hash = leafHash(leaf)
-  const index = (top?.idx ?? -1) + 1
-  await trx
-    .insertInto('log_leaves')
-    .values({ idx: index, chain: event.chain, seq, leaf, leaf_hash: hash, created_at: event.at })
-    .execute()
-  return { index, seq, leaf_hash: Buffer.from(hash).toString('hex') }
+  let index = (top?.idx ?? -1) + 1
+  const rows = events.map((event) => {
+    const head = heads.get(event.chain)!
+    const record = {
+      v: 1,
+      chain: event.chain,
+      seq: head.seq + 1,
+      prev: head.prev,
+      at: event.at,
+      type: event.type,
+      actor: event.actor,
+      model: event.model,
+      subject: event.subject,
+      data: event.data,
+    }
+    const leaf = new TextEncoder().encode(canonicalJson(record))
+    if (leaf.length > MAX_LEAF_BYTES)
+      throw new ApiError(500, 'internal_error', `log event ${event.type} exceeds 16 KiB`)
+    heads.set(event.chain, { seq: record.seq, prev: digest(leaf) })
+    return { idx: index++, chain: event.chain, seq: record.seq, leaf, leaf_hash: leafHash(leaf), created_at: event.at }
+  })
+  for (let i = 0; i < rows.length; i += 1000)
+    await trx
+      .insertInto('log_leaves')
+      .values(rows.slice(i, i + 1000))
+      .execute()
+  return rows.map((r) => ({ index: r.idx, seq: r.seq, leaf_hash: Buffer.from(r.leaf_hash).toString('hex') }))
+}
+
+export async function appendEvent(trx: Db, event: EventInput): Promise<Appended> {
+  return (await appendEvents(trx, [event]))[0]!
 }

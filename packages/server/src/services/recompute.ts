@@ -2,7 +2,7 @@ import { findingShownStatus, type StatusReason, type VerificationStatus } from '
 import type { Db } from '../db/open.js'
 import { json } from '../db/open.js'
 import { nowIso } from '../ids.js'
-import { appendEvent } from './log.js'
+import { appendEvents } from './log.js'
 import { loadModelState, type ModelState } from './state.js'
 import type { WorkspaceSettings } from './workspaces.js'
 
@@ -110,16 +110,18 @@ export async function recompute(
       .select('workspace_id')
       .where('id', '=', modelId)
       .executeTakeFirstOrThrow()
-    for (const c of status_changes)
-      await appendEvent(trx, {
+    await appendEvents(
+      trx,
+      status_changes.map((c) => ({
         chain: model.workspace_id,
         type: 'control.status_changed',
-        actor: { kind: 'system', id: null },
+        actor: { kind: 'system' as const, id: null },
         model: modelId,
         subject: { kind: 'control', id: c.control_id },
         at: now,
         data: { control_id: c.control_id, from: c.from, to: c.to, reasons: c.reasons },
-      })
+      })),
+    )
   }
   const finding_changes: FindingChange[] = []
   for (const f of touchedFindings) {
