@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { type FieldError, validationError } from '../errors.js'
 import { fieldErrors } from '../http/validation.js'
-import { type HttpAnswer, type Send, toHttpCall } from './rest.js'
+import { type HttpAnswer, parseResponse, type Send, toHttpCall } from './rest.js'
 import type { ApiErrorBody, Tool } from './tools.js'
 
 /** A sentence on how to fix the call, by error code first and status second. */
@@ -40,7 +40,7 @@ function errorResult(e: ApiErrorBody): CallToolResult {
 
 function apiError(body: string, status: number): ApiErrorBody {
   try {
-    const { error } = JSON.parse(body) as { error: ApiErrorBody }
+    const { error } = parseResponse(body) as { error: ApiErrorBody }
     return { code: error.code, status: error.status, message: error.message, details: error.details ?? {} }
   } catch {
     return { code: 'invalid_response', status, message: `HTTP ${status} without an error body`, details: {} }
@@ -70,6 +70,6 @@ export async function runTool(tool: Tool, rawArgs: unknown, send: Send): Promise
     const rescued = tool.rescue?.(error)
     if (!rescued) return errorResult(error)
     result = rescued
-  } else result = tool.result ? tool.result(answer, args) : JSON.parse(answer.body)
+  } else result = tool.result ? tool.result(answer, args) : (parseResponse(answer.body) as Record<string, unknown>)
   return { content: [{ type: 'text', text: tool.summary(result, args) }], structuredContent: result }
 }

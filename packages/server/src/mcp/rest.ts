@@ -1,3 +1,4 @@
+import { parseStrictJson } from '@warrant/core'
 /** One REST call of a tool, before it is put on the wire. */
 export interface RestRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -40,3 +41,6 @@ export function toHttpCall(req: RestRequest): HttpCall {
     return { method: req.method, url, body: JSON.stringify(req.body), contentType: 'application/json' }
   return { method: req.method, url }
 }
+
+/** Parses an API answer with the strict parser (the API itself emits only integers, but answers are not ours to bound). */
+export const parseResponse = (body: string): unknown => parseStrictJson(body, { integersOnly: false })

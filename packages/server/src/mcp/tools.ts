@@ -10,7 +10,7 @@ import { z } from 'zod'
 import { findingItem, findingPatch } from '../schemas/finding.js'
 import { evidenceLinkCreate, implementationBody, refineBody } from '../schemas/model.js'
 import { arrayParam, assertionId, controlId, cursor, idList, limit, modelId } from './params.js'
-import { type HttpAnswer, path, type RestRequest } from './rest.js'
+import { type HttpAnswer, parseResponse, path, type RestRequest } from './rest.js'
 import { verifyCommand } from './verify-command.js'
 
 /** A REST error body's `error` member, minus the request id (PLATFORM.md §5.1). */
@@ -394,7 +394,7 @@ export const TOOLS: Tool[] = [
     input: z.strictObject({ type: z.enum([...CATALOGUE.keys()] as [string, ...string[]]).optional() }),
     request: () => ({ method: 'GET', path: '/api/assertion-types' }),
     result: (answer, a) => {
-      const catalogue = JSON.parse(answer.body) as { catalogue_version: string; types: { name: string }[] }
+      const catalogue = parseResponse(answer.body) as { catalogue_version: string; types: { name: string }[] }
       return a.type ? { ...catalogue, types: catalogue.types.filter((t) => t.name === a.type) } : catalogue
     },
     summary: (r: { catalogue_version: string; types: AssertionType[] }) =>
@@ -493,7 +493,7 @@ export const TOOLS: Tool[] = [
         : path`/api/models/${a.model_id}/assertions/${a.assertion_id}`,
       query: { reason: a.reason },
     }),
-    result: (answer) => ({ deleted: true, assertion_id: (JSON.parse(answer.body) as { id: string }).id }),
+    result: (answer) => ({ deleted: true, assertion_id: (parseResponse(answer.body) as { id: string }).id }),
     summary: (r: { assertion_id: string }) => `Deleted assertion ${r.assertion_id}.`,
   }),
   tool({

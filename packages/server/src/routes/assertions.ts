@@ -1,4 +1,4 @@
-import { CATALOGUE, catalogueData, validateAssertionItem } from '@warrant/core'
+import { CATALOGUE, catalogueData, textDigest, validateAssertionItem } from '@warrant/core'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -9,8 +9,9 @@ import { ApiError, type FieldError, notFound, validationError } from '../errors.
 import type { AppContext } from '../http/app.js'
 import { nowIso } from '../ids.js'
 import { booleanQuery, cursor, limit, note } from '../schemas/fields.js'
-import { type AssertionItem, insertAssertions } from '../services/controls.js'
+import { type AssertionItem, insertAssertions, logActor } from '../services/controls.js'
 import { withIdempotency } from '../services/idempotency.js'
+import { appendEvent } from '../services/log.js'
 import { presentAssertion, presentControl } from '../services/present.js'
 import { recompute } from '../services/recompute.js'
 import { loadModelState } from '../services/state.js'
@@ -232,6 +233,15 @@ export function assertionRoutes(app: FastifyInstance, ctx: AppContext): void {
         .where('assertion_id', '=', a.id)
         .where('status', '=', 'open')
         .execute()
+      await appendEvent(trx, {
+        chain: model.workspace_id,
+        type: 'assertion.deleted',
+        actor: logActor(actorOf(p, userId)),
+        model: model.id,
+        subject: { kind: 'assertion', id: a.id },
+        at: now,
+        data: { assertion_id: a.id, reason_digest: reason === null ? null : textDigest(reason) },
+      })
       await recompute(trx, model.id, settingsOf(workspace))
       return presentAssertion(
         { ...a, deleted_at: now, deleted_by: actorOf(p, userId), delete_reason: reason },

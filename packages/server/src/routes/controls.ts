@@ -1,4 +1,4 @@
-import { assertionSetDigest } from '@warrant/core'
+import { assertionSetDigest, textDigest } from '@warrant/core'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -17,7 +17,15 @@ import {
   reasonBody,
   refineBody,
 } from '../schemas/model.js'
-import { type Actor, checkObjectives, createControl, nextLocalKey, reviseControl } from '../services/controls.js'
+import {
+  type Actor,
+  checkObjectives,
+  createControl,
+  logActor,
+  nextLocalKey,
+  reviseControl,
+} from '../services/controls.js'
+import { appendEvent } from '../services/log.js'
 import { presentAssertion, presentControl } from '../services/present.js'
 import { recompute } from '../services/recompute.js'
 import { decideRefinement, proposeRefinement } from '../services/refinements.js'
@@ -276,7 +284,7 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (req) => {
-      const { model, workspace } = await modelAccess(db, req.principal, req.params.m, 'author')
+      const { model, workspace, userId } = await modelAccess(db, req.principal, req.params.m, 'author')
       await db.transaction().execute(async (trx) => {
         await lockModel(trx, model.id)
         const c = await activeControl(trx, model.id, req.params.c)
@@ -295,16 +303,30 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
               `control ${c.id} has no assertions; submit at least one before marking it implemented`,
             )
         }
+        const at = nowIso()
         await trx
           .updateTable('controls')
           .set({
             implementation_status: req.body.status,
             ...(req.body.notes !== undefined ? { implementation_notes: req.body.notes } : {}),
-            updated_at: nowIso(),
+            updated_at: at,
           })
           .where('model_id', '=', model.id)
           .where('id', '=', c.id)
           .execute()
+        await appendEvent(trx, {
+          chain: model.workspace_id,
+          type: 'control.implementation_changed',
+          actor: logActor(actorOf(req.principal, userId)),
+          model: model.id,
+          subject: { kind: 'control', id: c.id },
+          at,
+          data: {
+            control_id: c.id,
+            status: req.body.status,
+            notes_digest: textDigest(req.body.notes ?? c.implementation_notes),
+          },
+        })
         await recompute(trx, model.id, settingsOf(workspace))
       })
       const state = await loadModelState(db, model.id, settingsOf(workspace))

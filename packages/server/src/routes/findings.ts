@@ -1,4 +1,4 @@
-import { checkFindingTransition, textDigest } from '@warrant/core'
+import { checkFindingTransition, docDigest, parseStrictJson, textDigest } from '@warrant/core'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -10,12 +10,17 @@ import type { AppContext } from '../http/app.js'
 import { newId, nowIso } from '../ids.js'
 import { cursor, limit } from '../schemas/fields.js'
 import { findingItem, findingPatch } from '../schemas/finding.js'
+import { logActor } from '../services/controls.js'
 import { withIdempotency } from '../services/idempotency.js'
+import { appendEvents } from '../services/log.js'
 import { recompute } from '../services/recompute.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
 import { actorOf, parseJsonMember } from './common.js'
 
 export const MAX_FINDINGS_PER_CALL = 100
+
+/** The value behind a jsonb column value prepared with `json()`. */
+const JSON_VALUE = (text: string): unknown => parseStrictJson(text)
 
 type FindingRow = Awaited<ReturnType<typeof loadFinding>>
 const present = (f: FindingRow) => ({
@@ -164,6 +169,31 @@ export function findingRoutes(app: FastifyInstance, ctx: AppContext): void {
               })),
             )
             .execute()
+          await appendEvents(
+            trx,
+            rows.map((f) => ({
+              chain: model.workspace_id,
+              type: 'finding.created',
+              actor: logActor(actorOf(p, userId)),
+              model: model.id,
+              subject: { kind: 'finding', id: f.id },
+              at: now,
+              data: {
+                finding_id: f.id,
+                control_id: f.control_id,
+                severity: f.severity,
+                content_digest: docDigest({
+                  control_id: f.control_id,
+                  title: f.title,
+                  description: f.description,
+                  severity: f.severity,
+                  checked_locations: JSON_VALUE(f.checked_locations),
+                  checked_patterns: JSON_VALUE(f.checked_patterns),
+                  expected_evidence: f.expected_evidence,
+                }),
+              },
+            })),
+          )
           const stored = await trx
             .selectFrom('findings')
             .selectAll()
@@ -338,6 +368,44 @@ export function findingRoutes(app: FastifyInstance, ctx: AppContext): void {
               })),
             )
             .execute()
+        const logged = events.flatMap((e): { type: string; data: Record<string, unknown> }[] =>
+          e.kind === 'transitioned'
+            ? [
+                {
+                  type: 'finding.transitioned',
+                  data: {
+                    finding_id: f.id,
+                    from: e.from_status,
+                    to: e.to_status,
+                    reason_digest: e.reason ? textDigest(e.reason) : null,
+                  },
+                },
+              ]
+            : e.kind === 'linked' || e.kind === 'unlinked'
+              ? [
+                  {
+                    type: 'finding.linked',
+                    data: {
+                      finding_id: f.id,
+                      linked: e.kind === 'linked' ? JSON_VALUE(e.assertion_ids!) : [],
+                      unlinked: e.kind === 'unlinked' ? JSON_VALUE(e.assertion_ids!) : [],
+                    },
+                  },
+                ]
+              : [],
+        )
+        await appendEvents(
+          trx,
+          logged.map((e) => ({
+            chain: model.workspace_id,
+            type: e.type,
+            actor: logActor(actorOf(p, userId)),
+            model: model.id,
+            subject: { kind: 'finding', id: f.id },
+            at: now,
+            data: e.data,
+          })),
+        )
         await recompute(trx, model.id, settings)
         return present(await loadFinding(trx, model.id, f.id))
       })

@@ -11,6 +11,7 @@ import type { Db } from '../db/open.js'
 import { json } from '../db/open.js'
 import { ApiError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
+import { appendEvent, appendEvents } from './log.js'
 import type { AssertionRow, ControlRow } from './state.js'
 
 export type Actor = { kind: 'user' | 'api_key'; id: string; user_id: string }
@@ -85,6 +86,15 @@ async function recordRevision(
   actor: Actor,
   refinementId?: string,
 ) {
+  const content_digest = controlContentDigest({
+    id: c.id,
+    revision: c.revision,
+    title: c.title,
+    description: c.description,
+    objective_ids: c.objective_ids as string[],
+    intents: c.intents as string[],
+  })
+  const at = nowIso()
   await trx
     .insertInto('control_revisions')
     .values({
@@ -95,21 +105,32 @@ async function recordRevision(
       description: c.description,
       objective_ids: json(c.objective_ids),
       intents: json(c.intents),
-      content_digest: controlContentDigest({
-        id: c.id,
-        revision: c.revision,
-        title: c.title,
-        description: c.description,
-        objective_ids: c.objective_ids as string[],
-        intents: c.intents as string[],
-      }),
+      content_digest,
       cause,
-      created_at: nowIso(),
+      created_at: at,
       created_by: json(actor),
       refinement_id: refinementId ?? null,
     })
     .execute()
+  await appendEvent(trx, {
+    chain: await workspaceOf(trx, modelId),
+    type: 'control.revised',
+    actor: logActor(actor),
+    model: modelId,
+    subject: { kind: 'control', id: c.id },
+    at,
+    data: { control_id: c.id, revision: c.revision, content_digest, cause },
+  })
 }
+
+/** The workspace chain a model's events go to. */
+export async function workspaceOf(trx: Db, modelId: string): Promise<string> {
+  return (await trx.selectFrom('models').select('workspace_id').where('id', '=', modelId).executeTakeFirstOrThrow())
+    .workspace_id
+}
+
+/** A log event's actor (EVIDENCE.md §9.2) for the person or key acting. */
+export const logActor = (actor: Actor) => ({ kind: actor.kind, id: actor.id })
 
 export async function createControl(
   trx: Db,
@@ -353,6 +374,21 @@ export async function insertAssertions(
       .insertInto('assertions')
       .values(created.slice(i, i + 1000).map((a) => ({ ...a, params: json(a.params), created_by: json(a.created_by) })))
       .execute()
+  if (created.length) {
+    const chain = await workspaceOf(trx, modelId)
+    await appendEvents(
+      trx,
+      created.map((a) => ({
+        chain,
+        type: 'assertion.created',
+        actor: logActor(actor),
+        model: modelId,
+        subject: { kind: 'assertion', id: a.id },
+        at: now,
+        data: { assertion_id: a.id, control_id: control.id, assertion_digest: a.digest },
+      })),
+    )
+  }
   const verdicts = await judgeCoherence(trx, control, created)
   return {
     created,

@@ -104,16 +104,19 @@ export async function recompute(
     row.verified_since = verifiedSince
   }
 
+  let chain: string | undefined
+  const workspaceChain = async () => {
+    chain ??= (
+      await trx.selectFrom('models').select('workspace_id').where('id', '=', modelId).executeTakeFirstOrThrow()
+    ).workspace_id
+    return chain
+  }
   if (status_changes.length) {
-    const model = await trx
-      .selectFrom('models')
-      .select('workspace_id')
-      .where('id', '=', modelId)
-      .executeTakeFirstOrThrow()
+    const workspaceId = await workspaceChain()
     await appendEvents(
       trx,
       status_changes.map((c) => ({
-        chain: model.workspace_id,
+        chain: workspaceId,
         type: 'control.status_changed',
         actor: { kind: 'system' as const, id: null },
         model: modelId,
@@ -165,6 +168,17 @@ export async function recompute(
         .where('id', '=', driftId)
         .execute()
     }
+    await appendEvents(trx, [
+      {
+        chain: await workspaceChain(),
+        type: 'finding.verification_changed',
+        actor: { kind: 'system', id: null },
+        model: modelId,
+        subject: { kind: 'finding', id: f.id },
+        at: now,
+        data: { finding_id: f.id, verified, run_id: run?.id ?? null, drift_id: driftId },
+      },
+    ])
     finding_changes.push({
       finding_id: f.id,
       from: verified ? 'remediated' : 'verified',
