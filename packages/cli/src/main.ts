@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { audit } from './commands/audit.js'
 import { check } from './commands/check.js'
 import { conformance } from './commands/conformance.js'
 import { keygen } from './commands/keygen.js'
@@ -185,6 +186,33 @@ Exit codes: 0 standard input ended, 2 usage error (missing URL or key).`,
         sign(
           body,
           { signingKey: o.signingKey, workspace: o.workspace, model: o.model, ...(o.out ? { out: o.out } : {}) },
+          io,
+        ),
+      ),
+    )
+
+  p.command('audit')
+    .description('verify an audit package offline against your pins (EVIDENCE.md §12); makes no network connection')
+    .argument('[package]', 'audit package (JSON) downloaded from /api/audit-packages/{exp}/download')
+    .option('--pins <file>', 'pins file (warrant.pins/v1): the keys, log and scope you trust')
+    .option('--json', 'print {verdict, exit_code, checks, runs, controls, openssl} as JSON')
+    .option('--full', 'also list the passed checks')
+    .option('--init-pins', 'print a pins skeleton from the package, to review before use, and exit')
+    .addHelpText(
+      'after',
+      `
+Checks not built in this version are listed as not_checked, never as passed.
+Exit codes (precedence 2 > 1 > 3 > 0):
+  0  VERIFIED      every check passed and the pins' policy is met
+  1  INVALID       the package contradicts itself, a signature, digest or proof fails, or a signer is not trusted
+  2  USAGE         bad arguments, unreadable files, malformed pins, an unsupported format or rules version
+  3  INSUFFICIENT  everything present verifies, but it does not establish what the pins ask for`,
+    )
+    .action(async (pkg: string | undefined, o) =>
+      setExit(
+        await audit(
+          pkg,
+          { pins: o.pins, json: o.json === true, initPins: o.initPins === true, full: o.full === true },
           io,
         ),
       ),

@@ -6,6 +6,7 @@ import { buildApp } from './http/app.js'
 import { mcpRoutes } from './mcp/http.js'
 import { apiKeyRoutes } from './routes/api-keys.js'
 import { assertionRoutes } from './routes/assertions.js'
+import { auditPackageRoutes } from './routes/audit-packages.js'
 import { controlRoutes } from './routes/controls.js'
 import { findingRoutes } from './routes/findings.js'
 import { importRoutes } from './routes/import-export.js'
@@ -13,13 +14,14 @@ import { judgementRoutes } from './routes/judgements.js'
 import { logRoutes } from './routes/log.js'
 import { metaRoutes } from './routes/meta.js'
 import { modelRoutes } from './routes/models.js'
+import { promptRoutes } from './routes/prompts.js'
 import { reviewQueueRoutes } from './routes/review-queue.js'
 import { securityRoutes } from './routes/security.js'
 import { prepareSetup, setupAuthRoutes } from './routes/setup-auth.js'
 import { userRoutes } from './routes/users.js'
 import { verificationRoutes } from './routes/verification.js'
 import { workspaceRoutes } from './routes/workspaces.js'
-import { type Evidence, startEvidence } from './services/evidence.js'
+import { configuredMasterKey, type Evidence, startEvidence } from './services/evidence.js'
 
 export interface WarrantServer {
   app: FastifyInstance
@@ -34,10 +36,12 @@ export async function createServer(
   config: ServerConfig,
   opts: { store?: Store; logger?: Logger | boolean } = {},
 ): Promise<WarrantServer> {
+  // The master key is checked before anything is opened, so a misconfigured start fails fast.
+  const master = configuredMasterKey(config)
   const store = opts.store ?? (await openStore(config))
   let evidence: Evidence
   try {
-    evidence = await startEvidence(store.db, config, typeof opts.logger === 'object' ? opts.logger : undefined)
+    evidence = await startEvidence(store.db, config, master, typeof opts.logger === 'object' ? opts.logger : undefined)
   } catch (e) {
     if (!opts.store) await store.close()
     throw e
@@ -53,6 +57,7 @@ export async function createServer(
   securityRoutes(app, ctx)
   modelRoutes(app, ctx)
   importRoutes(app, ctx)
+  promptRoutes(app, ctx)
   controlRoutes(app, ctx)
   assertionRoutes(app, ctx)
   judgementRoutes(app, ctx)
@@ -60,6 +65,7 @@ export async function createServer(
   findingRoutes(app, ctx)
   reviewQueueRoutes(app, ctx)
   logRoutes(app, ctx)
+  auditPackageRoutes(app, ctx)
   mcpRoutes(app)
   const setupToken = await prepareSetup(store.db, { dataDir: config.dataDir, presetToken: config.setupToken })
   if (setupToken)

@@ -71,6 +71,8 @@ const P = {
   personMember: matrix({ auditor: forbidden, member: 'ok', reviewer: 'ok', owner: 'ok' }, forbidden),
   /** S rev: human judgements; keys are refused as people are required. */
   judge: matrix({ auditor: forbidden, member: forbidden, reviewer: 'ok', owner: 'ok' }, personRequired),
+  /** S aud: audit package export and download; keys are refused as people are required. */
+  export: matrix({ auditor: 'ok', member: 'ok', reviewer: 'ok', owner: 'ok' }, personRequired),
   /** S own: workspace administration, archiving models. */
   owner: matrix({ auditor: forbidden, member: forbidden, reviewer: forbidden, owner: 'ok' }, forbidden),
   /** Kv only: results submission. */
@@ -158,6 +160,8 @@ interface Fixture {
   reviewerRefinement: { control: string; id: string }
   /** A workspace signing key that a newer upload superseded (so it may still be marked compromised). */
   supersededKey: string
+  /** An audit package of model A, exported by the owner. */
+  auditPackage: string
 }
 
 const newSigningKeyPem = () =>
@@ -487,6 +491,27 @@ const CASES: Case[] = [
     expect: P.owner,
   },
   {
+    method: 'DELETE',
+    route: '/api/workspaces/:ws',
+    // A wrong confirmation: the owner gets past authorization to 422 confirmation_mismatch, nothing is archived.
+    path: (f) => `/api/workspaces/${f.ws1}`,
+    body: () => ({ confirm: 'not-the-slug' }),
+    expect: P.owner,
+    noSuccess: true,
+  },
+  {
+    method: 'POST',
+    route: '/api/workspaces/:ws/restore',
+    path: (f) => `/api/workspaces/${f.ws1}/restore`,
+    expect: P.owner,
+  },
+  {
+    method: 'GET',
+    route: '/api/workspaces/:ws/events',
+    path: (f) => `/api/workspaces/${f.ws1}/events`,
+    expect: P.private,
+  },
+  {
     method: 'GET',
     route: '/api/workspaces/:ws/members',
     path: (f) => `/api/workspaces/${f.ws1}/members`,
@@ -764,6 +789,19 @@ const CASES: Case[] = [
   },
 
   // §5.12 coherence and sufficiency.
+  // §5.13 prompts: deterministic templates, readable like the model.
+  {
+    method: 'GET',
+    route: '/api/models/:m/controls/scan-prompt',
+    path: (f) => `${m(f)}/controls/scan-prompt`,
+    expect: P.read,
+  },
+  {
+    method: 'GET',
+    route: '/api/models/:m/assertions/:a/tier2-prompt',
+    path: (f) => `${m(f)}/assertions/${f.asr.fn}/tier2-prompt`,
+    expect: P.read,
+  },
   {
     method: 'GET',
     route: '/api/models/:m/assertions/:a/coherence',
@@ -962,6 +1000,28 @@ const CASES: Case[] = [
     route: '/api/models/:m/findings/:f/history',
     path: (f) => `${m(f)}/findings/${f.findingId}/history`,
     expect: P.read,
+  },
+
+  // §5.19 audit packages.
+  {
+    method: 'POST',
+    route: '/api/models/:m/audit-packages',
+    path: (f) => `${m(f)}/audit-packages`,
+    body: () => ({}),
+    expect: P.export,
+  },
+  { method: 'GET', route: '/api/models/:m/audit-packages', path: (f) => `${m(f)}/audit-packages`, expect: P.export },
+  {
+    method: 'GET',
+    route: '/api/audit-packages/:exp',
+    path: (f) => `/api/audit-packages/${f.auditPackage}`,
+    expect: P.export,
+  },
+  {
+    method: 'GET',
+    route: '/api/audit-packages/:exp/download',
+    path: (f) => `/api/audit-packages/${f.auditPackage}/download`,
+    expect: P.export,
   },
 ]
 
@@ -1265,6 +1325,7 @@ describe.each(BACKENDS)('authorization matrix on %s', (kind) => {
       ).fingerprint as string
     f.supersededKey = await uploadKey()
     await uploadKey()
+    f.auditPackage = ok(await owner.post(`${ma}/audit-packages`, {}), 201, 'audit package').id
 
     // An extra session per person, which the DELETE /api/auth/sessions/{ses} row ends with the caller's main one.
     f.extraSessions = {} as Fixture['extraSessions']

@@ -203,6 +203,17 @@ alter table runs add column receipt jsonb;
 alter table runs add column log_index int;
 `,
   },
+  {
+    version: 5,
+    name: 'audit packages',
+    sql: `
+create table audit_packages (
+  id text primary key, model_id text not null references models(id), workspace_id text not null,
+  requested_by text not null, params jsonb not null, state text not null, manifest_digest text, size_bytes int,
+  package bytea, created_at text not null, ready_at text, expires_at text);
+create index audit_packages_model on audit_packages (model_id, created_at);
+`,
+  },
 ]
 
 /** Splits a migration at semicolons that end a line, except inside dollar-quoted function bodies. */

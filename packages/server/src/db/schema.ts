@@ -474,6 +474,21 @@ export interface LogCheckpointsTable {
   created_at: string
 }
 
+export interface AuditPackagesTable {
+  id: string
+  model_id: string
+  workspace_id: string
+  requested_by: string
+  params: Json
+  state: string
+  manifest_digest: string | null
+  size_bytes: number | null
+  package: Uint8Array | null
+  created_at: string
+  ready_at: string | null
+  expires_at: string | null
+}
+
 export interface Database {
   users: UsersTable
   setup_state: SetupStateTable
@@ -509,5 +524,6 @@ export interface Database {
   instance_keys: InstanceKeysTable
   log_leaves: LogLeavesTable
   log_checkpoints: LogCheckpointsTable
+  audit_packages: AuditPackagesTable
   schema_migrations: { version: number; name: string; applied_at: string }
 }

@@ -1,3 +1,4 @@
+import { parseStrictJsonBytes, textDigest } from '@warrant/core'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -7,6 +8,7 @@ import { ApiError, notFound } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { nowIso } from '../ids.js'
 import { text } from '../schemas/fields.js'
+import { appendEvent } from '../services/log.js'
 import { createWorkspace, publicWorkspace, slugify, type WorkspaceSettings } from '../services/workspaces.js'
 
 const wsParams = z.strictObject({ ws: z.string().max(40) })
@@ -137,6 +139,71 @@ export function workspaceRoutes(app: FastifyInstance, ctx: AppContext): void {
     const a = await workspaceAccess(db, req.principal, req.params.ws, 'read')
     return publicWorkspace(a.workspace, a.role).security
   })
+
+  r.delete(
+    '/api/workspaces/:ws',
+    { schema: { tags: ['workspaces'], params: wsParams, body: z.strictObject({ confirm: z.string().max(40) }) } },
+    async (req) => {
+      const a = await workspaceAccess(db, req.principal, req.params.ws, 'owner')
+      if (req.body.confirm !== a.workspace.slug)
+        throw new ApiError(422, 'confirmation_mismatch', `confirm must equal the workspace slug (${a.workspace.slug})`)
+      return setArchived(a, nowIso(), 'archived')
+    },
+  )
+
+  r.post('/api/workspaces/:ws/restore', { schema: { tags: ['workspaces'], params: wsParams } }, async (req) => {
+    const a = await workspaceAccess(db, req.principal, req.params.ws, 'owner')
+    return setArchived(a, null, 'restored')
+  })
+
+  /** Archiving keeps everything (the log references it) and makes the workspace read-only. */
+  const setArchived = (
+    a: Awaited<ReturnType<typeof workspaceAccess>>,
+    at: string | null,
+    change: 'archived' | 'restored',
+  ) =>
+    db.transaction().execute(async (trx) => {
+      await trx.updateTable('workspaces').set({ archived_at: at }).where('id', '=', a.workspace.id).execute()
+      await appendEvent(trx, {
+        chain: a.workspace.id,
+        type: 'workspace.changed',
+        actor: { kind: 'user', id: a.userId },
+        model: null,
+        subject: { kind: 'workspace', id: a.workspace.id },
+        at: at ?? nowIso(),
+        data: { change, name_digest: textDigest(a.workspace.name) },
+      })
+      return publicWorkspace({ ...a.workspace, archived_at: at }, a.role)
+    })
+
+  r.get(
+    '/api/workspaces/:ws/events',
+    {
+      schema: {
+        tags: ['workspaces'],
+        params: wsParams,
+        querystring: z.strictObject({
+          after_seq: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+      },
+    },
+    async (req) => {
+      const a = await workspaceAccess(db, req.principal, req.params.ws, 'private')
+      const rows = await db
+        .selectFrom('log_leaves')
+        .select(['seq', 'idx', 'leaf'])
+        .where('chain', '=', a.workspace.id)
+        .where('seq', '>', req.query.after_seq)
+        .orderBy('seq')
+        .limit(req.query.limit + 1)
+        .execute()
+      const items = rows
+        .slice(0, req.query.limit)
+        .map((r) => ({ seq: r.seq, log_index: r.idx, record: parseStrictJsonBytes(r.leaf) }))
+      return { items, next_cursor: rows.length > req.query.limit ? String(items.at(-1)!.seq) : null }
+    },
+  )
 
   r.get('/api/workspaces/:ws/members', { schema: { tags: ['workspaces'], params: wsParams } }, async (req) => {
     const a = await workspaceAccess(db, req.principal, req.params.ws, 'private')

@@ -28,8 +28,16 @@ export interface Evidence {
   stop(): Promise<void>
 }
 
-export async function startEvidence(db: Db, config: ServerConfig, log: Logger | undefined): Promise<Evidence> {
-  const master = masterKey({ value: config.masterKey, file: config.masterKeyFile, insecure: config.insecureMasterKey })
+/** The master key of the configuration; a MasterKeyError says what to set. */
+export const configuredMasterKey = (config: ServerConfig): MasterKey =>
+  masterKey({ value: config.masterKey, file: config.masterKeyFile, insecure: config.insecureMasterKey })
+
+export async function startEvidence(
+  db: Db,
+  config: ServerConfig,
+  master: MasterKey,
+  log: Logger | undefined,
+): Promise<Evidence> {
   if (master.insecure)
     log?.warn(
       'WARRANT_DEV_INSECURE_MASTER_KEY is set: instance and log keys are wrapped with a public key; never use this in production',

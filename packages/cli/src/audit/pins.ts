@@ -1,0 +1,177 @@
+import {
+  type NoteVerifier,
+  PINS_FORMAT,
+  parseStrictJsonBytes,
+  parseVerifierKey,
+  StrictJsonError,
+  verifyCheckpoint,
+} from '@warrant/core'
+
+/** The pins file (EVIDENCE.md §11): what the auditor trusts, decided outside the package. */
+export interface Pins {
+  instance_keys: string[]
+  log: {
+    origin: string
+    vkeys: string[]
+    verifiers: NoteVerifier[]
+    checkpoint: { note: string; size: number; root: Uint8Array } | null
+    min_tree_size: number | null
+    witnesses: { vkeys: string[]; quorum: number } | null
+  }
+  workspace_id: string | null
+  model_ids: string[] | null
+  workspace_keys: string[] | null
+  ci_identities: unknown[] | null
+  oidc_issuer_keys: unknown[] | null
+  sigstore_trusted_roots: unknown[] | null
+  ai_models: string[] | null
+  commits: Record<string, string> | null
+  policy: {
+    scope: 'implemented' | 'all'
+    require_attestation: boolean
+    require_payload_binding: boolean
+    require_identity_pin: boolean
+    max_age_days: number | null
+    allow_human_tier2: boolean
+    allow_heuristic_coherence: boolean
+    fail_on_open_findings: string | null
+  }
+}
+
+/** A P2 failure: `pins: <member>: <problem>` (exit 2). */
+export class PinsError extends Error {}
+
+const TOP = new Set([
+  'format',
+  'instance_keys',
+  'log',
+  'workspace_id',
+  'model_ids',
+  'workspace_keys',
+  'ci_identities',
+  'oidc_issuer_keys',
+  'sigstore_trusted_roots',
+  'ai_models',
+  'commits',
+  'policy',
+])
+const LOG = new Set(['origin', 'vkeys', 'checkpoint', 'min_tree_size', 'witnesses'])
+const POLICY = new Set([
+  'scope',
+  'require_attestation',
+  'require_payload_binding',
+  'require_identity_pin',
+  'max_age_days',
+  'allow_human_tier2',
+  'allow_heuristic_coherence',
+  'fail_on_open_findings',
+])
+const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info']
+const FP = /^[0-9a-f]{64}$/
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const fail = (member: string, problem: string): never => {
+  throw new PinsError(`pins: ${member}: ${problem}`)
+}
+const strings = (v: unknown, member: string, min = 0): string[] => {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string') || v.length < min)
+    fail(member, min ? `must be a list of at least ${min} strings` : 'must be a list of strings')
+  return v as string[]
+}
+const optional = <T>(o: Record<string, unknown>, k: string, read: (v: unknown) => T): T | null =>
+  o[k] === undefined || o[k] === null ? null : read(o[k])
+const bool = (o: Record<string, unknown>, k: string, fallback: boolean): boolean => {
+  if (o[k] === undefined) return fallback
+  if (typeof o[k] !== 'boolean') fail(`policy.${k}`, 'must be true or false')
+  return o[k] as boolean
+}
+const unknownMember = (o: Record<string, unknown>, allowed: Set<string>, prefix: string) => {
+  const extra = Object.keys(o).find((k) => !allowed.has(k))
+  if (extra) fail(`${prefix}${extra}`, 'unknown member')
+}
+
+/**
+ * P2: strict JSON, the format, the schema and required members, and a pinned checkpoint signed by a pinned log key.
+ * Files the pins reference (Sigstore trusted roots) are not read by this version: such pins are refused as usage
+ * errors rather than silently ignored.
+ */
+export function parsePins(bytes: Uint8Array): Pins {
+  let doc: unknown
+  try {
+    doc = parseStrictJsonBytes(bytes)
+  } catch (e) {
+    if (e instanceof StrictJsonError) fail('(document)', `not strict JSON: ${e.message}`)
+    throw e
+  }
+  if (!isObject(doc)) return fail('(document)', 'must be a JSON object')
+  if (doc.format !== PINS_FORMAT) fail('format', `must be ${PINS_FORMAT}`)
+  unknownMember(doc, TOP, '')
+  const instance_keys = strings(doc.instance_keys, 'instance_keys', 1)
+  for (const k of instance_keys) if (!FP.test(k)) fail('instance_keys', `${k} is not a 64-hex fingerprint`)
+  const log = doc.log
+  if (!isObject(log)) return fail('log', 'required object')
+  unknownMember(log, LOG, 'log.')
+  if (typeof log.origin !== 'string' || log.origin === '') fail('log.origin', 'required string')
+  const vkeys = strings(log.vkeys, 'log.vkeys', 1)
+  const verifiers = vkeys.map((v) => parseVerifierKey(v) ?? fail('log.vkeys', `${v.slice(0, 60)} is not a valid vkey`))
+  let checkpoint: Pins['log']['checkpoint'] = null
+  if (log.checkpoint !== undefined && log.checkpoint !== null) {
+    if (typeof log.checkpoint !== 'string') fail('log.checkpoint', 'must be a checkpoint note')
+    const checked = verifyCheckpoint(log.checkpoint as string, verifiers, log.origin as string)
+    if (!checked.ok) return fail('log.checkpoint', `not signed by a pinned log key (${checked.reason})`)
+    checkpoint = { note: log.checkpoint as string, size: checked.checkpoint.size, root: checked.checkpoint.root }
+  }
+  const min_tree_size = optional(log, 'min_tree_size', (v) =>
+    Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : fail('log.min_tree_size', 'must be an integer'),
+  )
+  const witnesses = optional(log, 'witnesses', (v) => {
+    if (!isObject(v)) return fail('log.witnesses', 'must be an object')
+    const w = strings(v.vkeys, 'log.witnesses.vkeys', 1)
+    if (!Number.isSafeInteger(v.quorum) || (v.quorum as number) < 1) fail('log.witnesses.quorum', 'must be ≥ 1')
+    return { vkeys: w, quorum: v.quorum as number }
+  })
+  const str = (k: string) => (v: unknown) => (typeof v === 'string' ? v : fail(k, 'must be a string'))
+  const list = (k: string) => (v: unknown) => (Array.isArray(v) ? v : fail(k, 'must be a list'))
+  const workspace_keys = optional(doc, 'workspace_keys', (v) => strings(v, 'workspace_keys'))
+  for (const k of workspace_keys ?? []) if (!FP.test(k)) fail('workspace_keys', `${k} is not a 64-hex fingerprint`)
+  const policy = doc.policy === undefined ? {} : doc.policy
+  if (!isObject(policy)) return fail('policy', 'must be an object')
+  unknownMember(policy, POLICY, 'policy.')
+  const scope = (policy.scope ?? 'implemented') as 'implemented' | 'all'
+  if (scope !== 'implemented' && scope !== 'all') fail('policy.scope', 'must be implemented or all')
+  const sigstore_trusted_roots = optional(doc, 'sigstore_trusted_roots', list('sigstore_trusted_roots'))
+  if (sigstore_trusted_roots?.length)
+    fail('sigstore_trusted_roots', 'this version of warrant audit does not read Sigstore trusted roots')
+  return {
+    instance_keys,
+    log: { origin: log.origin as string, vkeys, verifiers, checkpoint, min_tree_size, witnesses },
+    workspace_id: optional(doc, 'workspace_id', str('workspace_id')),
+    model_ids: optional(doc, 'model_ids', (v) => strings(v, 'model_ids')),
+    workspace_keys,
+    ci_identities: optional(doc, 'ci_identities', list('ci_identities')),
+    oidc_issuer_keys: optional(doc, 'oidc_issuer_keys', list('oidc_issuer_keys')),
+    sigstore_trusted_roots,
+    ai_models: optional(doc, 'ai_models', (v) => strings(v, 'ai_models')),
+    commits: optional(doc, 'commits', (v) =>
+      isObject(v) && Object.values(v).every((c) => typeof c === 'string')
+        ? (v as Record<string, string>)
+        : fail('commits', 'must map repos to commits'),
+    ),
+    policy: {
+      scope,
+      require_attestation: bool(policy, 'require_attestation', true),
+      require_payload_binding: bool(policy, 'require_payload_binding', true),
+      require_identity_pin: bool(policy, 'require_identity_pin', true),
+      max_age_days: optional(policy, 'max_age_days', (v) =>
+        Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : fail('policy.max_age_days', 'must be ≥ 1'),
+      ),
+      allow_human_tier2: bool(policy, 'allow_human_tier2', true),
+      allow_heuristic_coherence: bool(policy, 'allow_heuristic_coherence', true),
+      fail_on_open_findings: optional(policy, 'fail_on_open_findings', (v) =>
+        typeof v === 'string' && SEVERITIES.includes(v)
+          ? v
+          : fail('policy.fail_on_open_findings', `must be one of ${SEVERITIES.join(', ')}`),
+      ),
+    },
+  }
+}
