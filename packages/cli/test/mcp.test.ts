@@ -85,7 +85,7 @@ describe.skipIf(!existsSync(built))('warrant mcp over stdio', () => {
       }),
     )
     const overStdio = await agent.listTools()
-    expect(overStdio.tools).toHaveLength(25)
+    expect(overStdio.tools).toHaveLength(27)
     expect(overStdio).toEqual(await http.listTools())
     expect(agent.getInstructions()).toBe(http.getInstructions())
     expect(agent.getServerVersion()).toEqual(http.getServerVersion())

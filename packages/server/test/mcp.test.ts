@@ -23,7 +23,9 @@ const TOOL_NAMES = [
   'get_model',
   'get_review_queue',
   'get_run',
+  'get_scan_prompt',
   'get_sufficiency',
+  'get_tier2_prompt',
   'get_verification_report',
   'import_model',
   'list_assertions',
@@ -233,6 +235,25 @@ describe.each(BACKENDS)('MCP over Streamable HTTP on %s', (kind) => {
     expect(coherence.data.current).toMatchObject({ method: 'heuristic' })
     const sufficiency = await ok('get_sufficiency', { model_id: modelId, control_id: 'CTRL-03' })
     expect(sufficiency.data.current.status).toBe('pending')
+    const tier2 = await ok('get_tier2_prompt', { model_id: modelId, assertion_id: assertionId })
+    expect(tier2.data).toMatchObject({
+      assertion_id: assertionId,
+      control_revision: 1,
+      template: { id: 'tier2/dependency_version' },
+    })
+    expect(tier2.data.prompt_hash).toMatch(/^sha256:[0-9a-f]{64}$/)
+  })
+
+  it('renders scan prompts for the controls not yet implemented, and for one control on request', async () => {
+    const all = await ok('get_scan_prompt', { model_id: modelId })
+    expect(all.data.items).toEqual([])
+    expect(all.text).toContain('nothing to scan for')
+    const one = await ok('get_scan_prompt', { model_id: modelId, control_id: 'CTRL-01' })
+    expect(one.data.control_id).toBe('CTRL-01')
+    expect(one.data.prompt).toContain('Authenticate every payments route')
+    expect(one.data.prompt).toContain('The highest linked risk tier is critical: use critical or high.')
+    expect(one.data.prompt).toContain('do not include code')
+    expect(one.data.items[0].prompt_hash).toMatch(/^sha256:[0-9a-f]{64}$/)
   })
 
   it('reads the verification report after CI submitted results with a verifier key', async () => {

@@ -546,6 +546,31 @@ export const TOOLS: Tool[] = [
         : `${a.assertion_id} has no coherence verdict for the control's current revision yet.`,
   }),
   tool({
+    name: 'get_scan_prompt',
+    description:
+      'The scan prompt for finding gaps: without control_id, one per control not marked implemented; with ' +
+      'control_id, that control whatever its status. Follow it, then file what is missing with submit_findings.',
+    input: z.strictObject({ model_id: modelId, control_id: controlId.optional() }),
+    request: (a) => ({
+      method: 'GET',
+      path: path`/api/models/${a.model_id}/controls/scan-prompt`,
+      query: { control_id: a.control_id },
+    }),
+    summary: (r: { items: unknown[]; message: string }) => r.message,
+  }),
+  tool({
+    name: 'get_tier2_prompt',
+    description:
+      "The Tier 2 prompt of an assertion: the question a model or a reviewer answers about the code, rendered for the control's current revision.",
+    input: z.strictObject({ model_id: modelId, assertion_id: assertionId }),
+    request: (a) => ({
+      method: 'GET',
+      path: path`/api/models/${a.model_id}/assertions/${a.assertion_id}/tier2-prompt`,
+    }),
+    summary: (r: { prompt_hash: string; control_revision: number }, a) =>
+      `Tier 2 prompt of ${a.assertion_id} for control revision ${r.control_revision} (${r.prompt_hash}).`,
+  }),
+  tool({
     name: 'submit_findings',
     description:
       'Record gaps you found: a control the code does not implement, with where you looked and what evidence ' +
