@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BACKENDS, type Backend, Client, createKey, freshBackend, type Running, setupOwner, start } from './helpers.js'
+
+/** Archiving and restoring a workspace, and its event chain (PLATFORM.md §5.3). */
+describe.each(BACKENDS)('workspace lifecycle on %s', (kind) => {
+  let backend: Backend
+  let running: Running
+  let owner: Client
+  let developer: Client
+  let workspaceId: string
+  let modelId: string
+
+  beforeAll(async () => {
+    backend = await freshBackend(kind)
+    running = await start(backend)
+    ;({ owner, workspaceId } = await setupOwner(running.url))
+    developer = new Client(running.url, await createKey(owner, workspaceId, 'developer'))
+    modelId = (await developer.post('/api/models', { title: 'Lifecycle' })).body.id
+  }, 60_000)
+
+  afterAll(async () => {
+    await running?.close()
+    await backend?.drop()
+  })
+
+  it('archives only with the slug as confirmation, and an archived workspace refuses writes', async () => {
+    const wrong = await owner.delete(`/api/workspaces/${workspaceId}`, { confirm: 'nope' })
+    expect([wrong.status, wrong.body.error.code]).toEqual([422, 'confirmation_mismatch'])
+    const slug = (await owner.get(`/api/workspaces/${workspaceId}`)).body.slug
+    const archived = await owner.delete(`/api/workspaces/${workspaceId}`, { confirm: slug })
+    expect(archived.status).toBe(200)
+    expect(archived.body.archived_at).not.toBeNull()
+    const write = await developer.patch(`/api/models/${modelId}`, { title: 'Renamed' })
+    expect([write.status, write.body.error.code]).toEqual([409, 'model_archived'])
+    expect((await developer.get(`/api/models/${modelId}`)).status).toBe(200)
+    const restored = await owner.post(`/api/workspaces/${workspaceId}/restore`)
+    expect(restored.body.archived_at).toBeNull()
+    expect((await developer.patch(`/api/models/${modelId}`, { title: 'Renamed' })).status).toBe(200)
+  })
+
+  it('lists the workspace chain in order to people, not to keys', async () => {
+    const events = await owner.get(`/api/workspaces/${workspaceId}/events`)
+    expect(events.status).toBe(200)
+    const types = events.body.items.map((e: any) => e.record.type)
+    expect(types).toEqual(['security.changed', 'workspace.changed', 'workspace.changed'])
+    expect(events.body.items.map((e: any) => e.seq)).toEqual([1, 2, 3])
+    expect(events.body.items[1].record.data.change).toBe('archived')
+    const page = await owner.get(`/api/workspaces/${workspaceId}/events?after_seq=1&limit=1`)
+    expect(page.body.items.map((e: any) => e.seq)).toEqual([2])
+    expect(page.body.next_cursor).toBe('2')
+    const byKey = await developer.get(`/api/workspaces/${workspaceId}/events`)
+    expect([byKey.status, byKey.body.error.code]).toEqual([403, 'forbidden'])
+  })
+})
