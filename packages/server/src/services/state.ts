@@ -112,7 +112,19 @@ export async function loadModelState(
     chunks(assertionIds, (ids) =>
       db
         .selectFrom('latest_results')
-        .selectAll()
+        // Only what the rules read: details and locations stay in the table (they are the heaviest columns).
+        .select([
+          'assertion_id',
+          'repo',
+          'tier',
+          'result_id',
+          'run_id',
+          'result',
+          'accepted_at',
+          'evidence_digest',
+          'anchor_result_id',
+          'control_revision',
+        ])
         .where('model_id', '=', modelId)
         .where('slot', '=', 'any')
         .$if(ids !== undefined, (q) => q.where('assertion_id', 'in', nonEmpty(ids!)))
