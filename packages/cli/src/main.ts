@@ -5,6 +5,7 @@ import { conformance } from './commands/conformance.js'
 import { keygen } from './commands/keygen.js'
 import { mcp } from './commands/mcp.js'
 import { list, report } from './commands/platform.js'
+import { run } from './commands/run.js'
 import type { CheckOptions } from './commands/run-checks.js'
 import { serve } from './commands/serve.js'
 import { sign } from './commands/sign.js'
@@ -159,6 +160,45 @@ Example .mcp.json:
 Exit codes: 0 standard input ended, 2 usage error (missing URL or key).`,
     )
     .action(async (o) => setExit(await mcp({ url: o.url }, io)))
+
+  p.command('run')
+    .description('verify every assertion of a model on this checkout and submit the run to the platform (CI)')
+    .argument('<model>', 'model id (mdl_…)')
+    .option('--url <url>', 'platform URL (default: $WARRANT_URL)')
+    .option('--project-root <dir>', 'the checkout to verify (default: the working directory)')
+    .option('--repo <owner/name>', 'the repo this checkout is (default: from the CI variables or the git remote)')
+    .option('--signing-key <file>', 'sign the results with the workspace ECDSA P-256 key (a workspace-key bundle)')
+    .option('--dry-run', 'verify and report, submit nothing')
+    .option('--no-test-execution', 'never run tests: run-mode test_passes is skipped')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+The key comes only from WARRANT_API_KEY: a verifier key (wv_) submits, a developer key (wk_) verifies and submits
+nothing. Tier 2 is not configured in this version: every assertion gets a skipped Tier 2 result, which never passes.
+Exit codes:
+  0  every assertion passed Tier 1 (and the run was submitted, unless --dry-run or a developer key)
+  1  some assertion failed or could not be evaluated; each is listed with its control and file:line
+  2  usage error (no URL or key, not a git checkout, unreadable signing key)
+  3  the platform refused the request or could not be reached`,
+    )
+    .action(async (model: string, o) =>
+      setExit(
+        await run(
+          {
+            model,
+            ...(o.url ? { url: o.url } : {}),
+            ...(o.projectRoot ? { projectRoot: o.projectRoot } : {}),
+            ...(o.repo ? { repo: o.repo } : {}),
+            ...(o.signingKey ? { signingKey: o.signingKey } : {}),
+            dryRun: o.dryRun === true,
+            output: o.output,
+            testExecution: o.testExecution !== false,
+          },
+          io,
+        ),
+      ),
+    )
 
   p.command('keygen')
     .description('write an ECDSA P-256 key pair for workspace-key attestation and print its fingerprint')

@@ -1,3 +1,4 @@
+import { parseStrictJson } from '@warrant/core'
 import type { HttpAnswer, HttpCall } from '@warrant/server'
 import { type Io, UsageError } from './io.js'
 import { VERSION } from './version.js'
@@ -34,8 +35,13 @@ export class PlatformClient {
     return new PlatformClient(base.replace(/\/+$/, ''), key)
   }
 
+  /** `developer` for a wk_ key (it may not submit results), `verifier` for a wv_ key. */
+  get keyScope(): 'developer' | 'verifier' | 'unknown' {
+    return this.key.startsWith('wv_') ? 'verifier' : this.key.startsWith('wk_') ? 'developer' : 'unknown'
+  }
+
   /** One call, answered whatever its status; rejects only when the platform cannot be reached. */
-  async send(call: HttpCall): Promise<HttpAnswer> {
+  async send(call: HttpCall, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     let res: Response
     try {
       res = await fetch(this.base + call.url, {
@@ -45,6 +51,7 @@ export class PlatformClient {
           accept: 'application/json',
           'user-agent': `warrant-cli/${VERSION}`,
           ...(call.contentType ? { 'content-type': call.contentType } : {}),
+          ...headers,
         },
         ...(call.body !== undefined ? { body: call.body } : {}),
         signal: AbortSignal.timeout(60_000),
@@ -56,10 +63,18 @@ export class PlatformClient {
   }
 
   async get<T>(path: string): Promise<T> {
-    const res = await this.send({ method: 'GET', url: path })
+    return this.parsed<T>(path, await this.send({ method: 'GET', url: path }))
+  }
+
+  async post<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const call = { method: 'POST' as const, url: path, body: JSON.stringify(body), contentType: 'application/json' }
+    return this.parsed<T>(path, await this.send(call, headers))
+  }
+
+  private parsed<T>(path: string, res: HttpAnswer): T {
     let body: unknown
     try {
-      body = JSON.parse(res.body)
+      body = parseStrictJson(res.body, { integersOnly: false })
     } catch {
       throw new PlatformError(
         res.status,

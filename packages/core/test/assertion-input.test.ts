@@ -448,7 +448,8 @@ describe('regex rules', () => {
     const t0 = performance.now()
     expect(regexProblem('pattern', '(?:|){1000}(?:(?:|){1000}){1000}x')).toBeUndefined()
     expect(regexProblem('pattern', '(?:(?:|){1000}){1000}')?.code).toBe('regex_unsupported')
-    expect(performance.now() - t0).toBeLessThan(50)
+    // A hang guard, not a speed test: running the pattern would take exponential time, far beyond this bound.
+    expect(performance.now() - t0).toBeLessThan(5_000)
   })
 })
 

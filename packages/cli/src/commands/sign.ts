@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import {
@@ -15,11 +16,48 @@ import {
 } from '@warrant/core'
 import { type Io, UsageError } from '../io.js'
 
-interface Body {
+export interface Body {
   pipeline: { commit_sha: string; repo?: string; ref?: string } & Record<string, unknown>
   verifier: Record<string, unknown>
   results: { tier: number }[]
   bundle?: unknown
+}
+
+/** Adds a workspace-key bundle (§6.5) to a results body: the statement over it, signed as a DSSE envelope. */
+export function signedBody<B extends Body>(body: B, key: KeyObject, workspace: string, model: string, now: Date) {
+  const statement = buildResultsStatement({
+    workspace_id: workspace,
+    model_id: model,
+    repo: (body.pipeline.repo ?? '').toLowerCase(),
+    pipeline: body.pipeline,
+    verifier: body.verifier,
+    results: body.results,
+    created_at: now.toISOString(),
+  })
+  const payload = statementPayload(statement)
+  const hint = fingerprint(publicOf(key))
+  const signed = {
+    ...body,
+    bundle: {
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { publicKey: { hint } },
+      dsseEnvelope: signEnvelope(IN_TOTO_PAYLOAD_TYPE, payload, key),
+    },
+  }
+  return { signed, payload, hint }
+}
+
+/** Reads a workspace signing key; anything but ECDSA P-256 is a usage error. */
+export function readSigningKey(file: string, cwd: string): KeyObject {
+  let key: KeyObject
+  try {
+    key = privateKeyFromPem(readFileSync(resolve(cwd, file), 'utf8'))
+  } catch (e) {
+    throw new UsageError(`cannot read the signing key ${file}: ${(e as Error).message}`)
+  }
+  if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+    throw new UsageError('the signing key must be ECDSA P-256 (warrant keygen writes one)')
+  return key
 }
 
 /**
@@ -41,33 +79,8 @@ export function sign(
   if (typeof body !== 'object' || body === null || !body.pipeline || !Array.isArray(body.results) || !body.verifier)
     throw new UsageError(`${file} is not a results submission body ({pipeline, verifier, results})`)
   if (body.bundle !== undefined) throw new UsageError(`${file} already carries a bundle`)
-  let key: ReturnType<typeof privateKeyFromPem>
-  try {
-    key = privateKeyFromPem(readFileSync(resolve(io.cwd, opts.signingKey), 'utf8'))
-  } catch (e) {
-    throw new UsageError(`cannot read the signing key ${opts.signingKey}: ${(e as Error).message}`)
-  }
-  if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
-    throw new UsageError('the signing key must be ECDSA P-256 (warrant keygen writes one)')
-  const statement = buildResultsStatement({
-    workspace_id: opts.workspace,
-    model_id: opts.model,
-    repo: (body.pipeline.repo ?? '').toLowerCase(),
-    pipeline: body.pipeline,
-    verifier: body.verifier,
-    results: body.results,
-    created_at: (opts.now ?? new Date()).toISOString(),
-  })
-  const payload = statementPayload(statement)
-  const hint = fingerprint(publicOf(key))
-  const signed = {
-    ...body,
-    bundle: {
-      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-      verificationMaterial: { publicKey: { hint } },
-      dsseEnvelope: signEnvelope(IN_TOTO_PAYLOAD_TYPE, payload, key),
-    },
-  }
+  const key = readSigningKey(opts.signingKey, io.cwd)
+  const { signed, payload, hint } = signedBody(body, key, opts.workspace, opts.model, opts.now ?? new Date())
   const text = `${JSON.stringify(signed)}\n`
   if (opts.out) writeFileSync(resolve(io.cwd, opts.out), text)
   else io.stdout(text)
