@@ -47,6 +47,16 @@ function checkOptions(o: Record<string, unknown>): CheckOptions {
   }
 }
 
+/** The Tier 2 provider of `warrant run`, or null without one; a provider needs a model. */
+function tier2Option(o: { tier2Provider: string; tier2Model?: string; tier2BaseUrl?: string }) {
+  if (o.tier2Provider === 'none') return null
+  if (!o.tier2Model) throw new UsageError('--tier2-model is required with --tier2-provider')
+  const provider = o.tier2Provider === 'openai' ? ('openai' as const) : ('openai_compatible' as const)
+  if (provider === 'openai_compatible' && !o.tier2BaseUrl)
+    throw new UsageError('--tier2-base-url is required for an OpenAI-compatible server')
+  return { provider, model: o.tier2Model, ...(o.tier2BaseUrl ? { baseUrl: o.tier2BaseUrl } : {}) }
+}
+
 /** Builds the `warrant` program; each action stores its exit code. */
 function program(io: Io, setExit: (code: number) => void): Command {
   const p = new Command('warrant')
@@ -170,12 +180,21 @@ Exit codes: 0 standard input ended, 2 usage error (missing URL or key).`,
     .option('--signing-key <file>', 'sign the results with the workspace ECDSA P-256 key (a workspace-key bundle)')
     .option('--dry-run', 'verify and report, submit nothing')
     .option('--no-test-execution', 'never run tests: run-mode test_passes is skipped')
+    .addOption(
+      new Option('--tier2-provider <name>', 'Tier 2 model provider')
+        .choices(['openai', 'openai-compatible', 'none'])
+        .default('none'),
+    )
+    .option('--tier2-model <id>', 'the model Tier 2 asks (required with a provider)')
+    .option('--tier2-base-url <url>', 'base URL of an OpenAI-compatible server')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText(
       'after',
       `
+Tier 2 asks the provider one question per assertion that passed Tier 1 (its key from OPENAI_API_KEY), with the
+platform's prompt and the excerpt Tier 1 located; answers are cached in PROJECT_ROOT/.warrant/tier2-cache.json.
 The key comes only from WARRANT_API_KEY: a verifier key (wv_) submits, a developer key (wk_) verifies and submits
-nothing. Tier 2 is not configured in this version: every assertion gets a skipped Tier 2 result, which never passes.
+nothing. Without a Tier 2 provider every assertion gets a skipped Tier 2 result, which never passes.
 Exit codes:
   0  every assertion passed Tier 1 (and the run was submitted, unless --dry-run or a developer key)
   1  some assertion failed or could not be evaluated; each is listed with its control and file:line
@@ -194,6 +213,7 @@ Exit codes:
             dryRun: o.dryRun === true,
             output: o.output,
             testExecution: o.testExecution !== false,
+            tier2: tier2Option(o),
           },
           io,
         ),

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fingerprint, generateKeyPair, publicKeyPem } from '@warrant/core'
@@ -183,6 +185,71 @@ describe('warrant run', () => {
       await fetch(`${url}/api/models/${modelId}/drift`, { headers: { authorization: `Bearer ${verifierKey}` } })
     ).json()) as any
     expect(drift.items.map((d: any) => [d.control_id, d.new_result])).toEqual([['CTRL-02', 'fail']])
+  })
+
+  it('asks Tier 2 of an OpenAI-compatible server for the passing assertions, and the cache answers the second time', async () => {
+    const asked: any[] = []
+    const model = createHttpServer((req, res) => {
+      let raw = ''
+      req.on('data', (d) => {
+        raw += d
+      })
+      req.on('end', () => {
+        asked.push(JSON.parse(raw))
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(
+          JSON.stringify({
+            id: 'c',
+            object: 'chat.completion',
+            created: 1,
+            model: 'local-judge-1',
+            choices: [
+              {
+                index: 0,
+                finish_reason: 'stop',
+                message: { role: 'assistant', content: 'YES\nThe evidence implements the claim.' },
+              },
+            ],
+          }),
+        )
+      })
+    })
+    await new Promise<void>((r) => model.listen(0, '127.0.0.1', r))
+    const base = `http://127.0.0.1:${(model.address() as AddressInfo).port}/v1`
+    try {
+      const args = [
+        'run',
+        modelId,
+        '--tier2-provider',
+        'openai-compatible',
+        '--tier2-model',
+        'judge',
+        '--tier2-base-url',
+        base,
+        '--output',
+        'json',
+      ]
+      const first = await cli(repoDir, args, '', false, env())
+      const out = JSON.parse(first.stdout)
+      // CTRL-02 fails Tier 1 (eval), so only the middleware assertion is asked.
+      expect(out.tier2).toEqual({ asked: 1, cached: 0 })
+      expect(asked).toHaveLength(1)
+      expect(asked[0].messages[1].content).toContain('def require_auth(request):')
+      const assertion = (
+        (await (
+          await fetch(`${url}/api/models/${modelId}/assertions?control_id=CTRL-01`, {
+            headers: { authorization: `Bearer ${verifierKey}` },
+          })
+        ).json()) as any
+      ).items[0]
+      expect(assertion).toMatchObject({ tier1: 'pass', tier2: 'pass' })
+      expect(assertion.per_repo[0].tier2).toMatchObject({ result: 'pass', source: 'ci' })
+      const second = JSON.parse((await cli(repoDir, args, '', false, env())).stdout)
+      expect(second.tier2).toEqual({ asked: 0, cached: 1 })
+      expect(asked).toHaveLength(1)
+    } finally {
+      await new Promise<void>((r) => model.close(() => r()))
+    }
   })
 
   it('submits nothing on a dry run, and refuses a directory that is not a checkout', async () => {

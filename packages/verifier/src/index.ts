@@ -16,3 +16,4 @@ export {
 export type { EngineOptions, EvalContext, Outcome } from './engine/outcome.js'
 export { enableLinearRegexEngine } from './regex/enable.js'
 export { compileUserRegex } from './regex/safe-regex.js'
+export * from './tier2/index.js'

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto'
-import { resolve } from 'node:path'
-import type { Result } from '@warrant/core'
-import { Checkout, DEFAULT_OPTIONS, evaluateWith } from '@warrant/verifier'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { parseStrictJson, type Result } from '@warrant/core'
+import {
+  Checkout,
+  DEFAULT_OPTIONS,
+  evaluateWith,
+  excerptFor,
+  judge,
+  openAiProvider,
+  type Tier2Cache,
+  type Tier2Verdict,
+} from '@warrant/verifier'
 import { type Io, UsageError } from '../io.js'
 import { detectPipeline } from '../pipeline.js'
 import { PlatformClient, PlatformError } from '../platform-client.js'
@@ -18,6 +28,8 @@ interface PendingAssertion {
   repo: string | null
   digest: string
   control: { id: string; title: string }
+  tier2_prompt: string
+  tier2_prompt_hash: string
 }
 
 interface RunOptions {
@@ -29,6 +41,7 @@ interface RunOptions {
   signingKey?: string
   output: 'text' | 'json'
   testExecution: boolean
+  tier2: { provider: 'openai' | 'openai_compatible'; model: string; baseUrl?: string } | null
 }
 
 const MAX_DETAILS = 2048
@@ -93,25 +106,19 @@ export async function run(opts: RunOptions, io: Io): Promise<number> {
     )
     progress.end()
     const perItem = pulled.assertions.length ? Math.round((Date.now() - started) / pulled.assertions.length) : 0
-    const results = pulled.assertions
-      .flatMap((a, i) => [
-        resultItem(a, evaluated[i]!, perItem),
-        {
-          assertion_id: a.id,
-          assertion_digest: a.digest,
-          tier: 2,
-          result: 'skipped',
-          details: 'Tier 2 is not configured',
-          provider: 'none',
-        },
-      ])
-      .sort((x, y) => (x.assertion_id < y.assertion_id ? -1 : x.assertion_id > y.assertion_id ? 1 : x.tier - y.tier))
-    const failing = pulled.assertions.flatMap((a, i) => {
-      const r = evaluated[i]!
-      if (r.status !== 'fail' && r.status !== 'error') return []
-      const where = r.locations[0] ? ` ${r.locations[0].file}:${r.locations[0].line}` : ''
-      return [`${r.status.toUpperCase()} ${a.control.id} ${a.id} ${a.type}${where}: ${r.details}`]
-    })
+    const tier2 = await tier2Results(pulled.assertions, evaluated, checkout, opts.tier2, io, root)
+    const results = [...pulled.assertions.map((a, i) => resultItem(a, evaluated[i]!, perItem)), ...tier2.items].sort(
+      (x, y) => (x.assertion_id < y.assertion_id ? -1 : x.assertion_id > y.assertion_id ? 1 : x.tier - y.tier),
+    )
+    const failing = [
+      ...pulled.assertions.flatMap((a, i) => {
+        const r = evaluated[i]!
+        if (r.status !== 'fail' && r.status !== 'error') return []
+        const where = r.locations[0] ? ` ${r.locations[0].file}:${r.locations[0].line}` : ''
+        return [`${r.status.toUpperCase()} ${a.control.id} ${a.id} ${a.type}${where}: ${r.details}`]
+      }),
+      ...tier2.failing,
+    ]
     let body: Record<string, unknown> = { pipeline, verifier: { name: 'warrant', version: VERSION }, results }
     if (key) body = signedBody(body as never, key, model.workspace_id, model.id, new Date()).signed
     let submitted:
@@ -135,9 +142,13 @@ export async function run(opts: RunOptions, io: Io): Promise<number> {
     for (const r of evaluated) counts[r.status]++
     if (opts.output === 'json')
       io.stdout(
-        `${JSON.stringify({ model_id: model.id, pipeline, counts, failing, submitted: submitted ?? null, note }, null, 2)}\n`,
+        `${JSON.stringify({ model_id: model.id, pipeline, counts, tier2: { asked: tier2.asked, cached: tier2.cached }, failing, submitted: submitted ?? null, note }, null, 2)}\n`,
       )
     else {
+      if (opts.tier2)
+        io.stdout(
+          `Tier 2 (${opts.tier2.provider} ${opts.tier2.model}): ${tier2.asked} asked, ${tier2.cached} from the cache\n`,
+        )
       io.stdout(
         `${pulled.assertions.length} assertions on ${pipeline.commit_sha.slice(0, 12)}${pipeline.repo ? ` (${pipeline.repo})` : ''}: ${counts.pass} pass, ${counts.fail} fail, ${counts.error} error, ${counts.skipped} skipped\n`,
       )
@@ -150,5 +161,88 @@ export async function run(opts: RunOptions, io: Io): Promise<number> {
     if (!(e instanceof PlatformError)) throw e
     io.stderr(`warrant: ${e.code}: ${e.message}\n`)
     return 3
+  }
+}
+
+/**
+ * Tier 2 for the assertions that pass Tier 1: one question each, with the platform's prompt and the excerpt Tier 1
+ * located, cached on disk by (prompt hash, excerpt hash). Without a provider every assertion gets a skipped Tier 2
+ * result (provider `none`), which never passes.
+ */
+async function tier2Results(
+  assertions: PendingAssertion[],
+  evaluated: Result[],
+  checkout: Checkout,
+  config: RunOptions['tier2'],
+  io: Io,
+  root: string,
+) {
+  const failing: string[] = []
+  if (!config) {
+    const items = assertions.map((a) => ({
+      assertion_id: a.id,
+      assertion_digest: a.digest,
+      tier: 2,
+      result: 'skipped',
+      details: 'Tier 2 is not configured',
+      provider: 'none',
+    }))
+    return { items, failing, asked: 0, cached: 0 }
+  }
+  const env = io.env ?? process.env
+  const provider = openAiProvider({ ...config, ...(env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY } : {}) })
+  const cache = fileCache(join(root, '.warrant', 'tier2-cache.json'))
+  let asked = 0
+  let cached = 0
+  const items = []
+  for (const [i, a] of assertions.entries()) {
+    const t1 = evaluated[i]!
+    if (t1.status !== 'pass') continue
+    const verdict = await judge(
+      provider,
+      { text: a.tier2_prompt, hash: a.tier2_prompt_hash },
+      await excerptFor(checkout, t1.locations[0]),
+      cache,
+    )
+    if (verdict.cached) cached++
+    else asked++
+    if (verdict.result !== 'pass')
+      failing.push(
+        `TIER2 ${verdict.result.toUpperCase()} ${a.control.id} ${a.id} ${a.type}: ${verdict.rationale ?? verdict.details}`,
+      )
+    items.push({
+      assertion_id: a.id,
+      assertion_digest: a.digest,
+      tier: 2,
+      result: verdict.result,
+      details: verdict.details.slice(0, 2000),
+      ...(t1.evidence_digest ? { evidence_digest: t1.evidence_digest } : {}),
+      provider: config.provider,
+      ...(verdict.model ? { model: verdict.model.slice(0, 128) } : {}),
+      prompt_hash: a.tier2_prompt_hash,
+      ...(verdict.rationale ? { rationale: verdict.rationale } : {}),
+    })
+  }
+  cache.save()
+  return { items, failing, asked, cached }
+}
+
+/** The Tier 2 cache as one JSON file; a missing or unreadable file is an empty cache. */
+function fileCache(path: string): Tier2Cache & { save(): void } {
+  let entries: Record<string, Tier2Verdict> = {}
+  try {
+    entries = parseStrictJson(readFileSync(path, 'utf8'), { integersOnly: false }) as Record<string, Tier2Verdict>
+  } catch {
+    entries = {}
+  }
+  return {
+    get: (key) => entries[key],
+    set: (key, verdict) => {
+      entries[key] = verdict
+    },
+    save: () => {
+      mkdirSync(dirname(path), { recursive: true })
+      writeFileSync(path, JSON.stringify(entries))
+    },
   }
 }

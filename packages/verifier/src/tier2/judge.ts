@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto'
+import { parseTier2Answer } from './answer.js'
+import type { Excerpt } from './prompt.js'
+import { tier2Messages } from './prompt.js'
+import type { Tier2Provider } from './provider.js'
+
+export interface Tier2Verdict {
+  result: 'pass' | 'fail' | 'error'
+  details: string
+  rationale?: string
+  model?: string
+}
+
+export interface Tier2Cache {
+  get(key: string): Tier2Verdict | undefined
+  set(key: string, verdict: Tier2Verdict): void
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex')
+
+/**
+ * Asks one Tier 2 question. Missing source is `error` without a call; an answer that does not parse, a refused or
+ * failed call, is `error`. Verdicts are cached by (prompt hash, excerpt hash), so an unchanged assertion is not
+ * re-asked; errors are never cached.
+ */
+export async function judge(
+  provider: Tier2Provider,
+  prompt: { text: string; hash: string },
+  excerpt: Excerpt | undefined,
+  cache?: Tier2Cache,
+): Promise<Tier2Verdict & { cached: boolean }> {
+  if (!excerpt)
+    return { result: 'error', details: 'no source excerpt to judge: Tier 1 located nothing readable', cached: false }
+  const key = `${prompt.hash}|${sha(`${excerpt.path}\n${excerpt.startLine}\n${excerpt.text}`)}`
+  const hit = cache?.get(key)
+  if (hit) return { ...hit, cached: true }
+  const { system, user } = tier2Messages(prompt.text, excerpt)
+  let answer: { text: string | null; model: string }
+  try {
+    answer = await provider.ask(system, user)
+  } catch (e) {
+    return {
+      result: 'error',
+      details: `the ${provider.name} call failed: ${(e as Error).message}`.slice(0, 2000),
+      cached: false,
+    }
+  }
+  const parsed = parseTier2Answer(answer.text)
+  if (!parsed.ok) return { result: 'error', details: parsed.reason, model: answer.model, cached: false }
+  const verdict: Tier2Verdict = {
+    result: parsed.verdict,
+    details: parsed.verdict === 'pass' ? 'YES' : 'NO',
+    rationale: parsed.rationale,
+    model: answer.model,
+  }
+  cache?.set(key, verdict)
+  return { ...verdict, cached: false }
+}
