@@ -9,8 +9,8 @@ import { ApiError } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { newId, nowIso } from '../ids.js'
 import { booleanQuery } from '../schemas/fields.js'
-import { type Actor, createControl, insertAssertions } from '../services/controls.js'
-import { existingModel, planUpdate } from '../services/import-update.js'
+import type { Actor } from '../services/controls.js'
+import { createControlFromFile, existingModel, planUpdate } from '../services/import-update.js'
 import { presentModel } from '../services/present.js'
 import { recompute } from '../services/recompute.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
@@ -98,56 +98,7 @@ async function createFromFile(
     })),
   )
   if (items.length) await trx.insertInto('model_items').values(items).execute()
-  for (const [ci, c] of file.controls.entries()) {
-    const control = await createControl(
-      trx,
-      modelId,
-      {
-        id: c.id,
-        title: c.title,
-        description: c.description,
-        objective_ids: c.objective_ids,
-        intents: c.intents,
-        implementation_notes: c.implementation_notes,
-      },
-      actor,
-      'import',
-    )
-    if (c.assertions.length)
-      await insertAssertions(
-        trx,
-        modelId,
-        control,
-        c.assertions,
-        actor,
-        'import',
-        (i) => `/controls/${ci}/assertions/${i}`,
-      )
-    if (c.evidence_links.length)
-      await trx
-        .insertInto('evidence_links')
-        .values(
-          c.evidence_links.map((l) => ({
-            id: newId('lnk'),
-            model_id: modelId,
-            control_id: c.id,
-            kind: l.kind,
-            label: l.label,
-            url: l.url ?? null,
-            created_by: json(actor),
-            created_at: now,
-            deleted_at: null,
-          })),
-        )
-        .execute()
-    if (c.implementation_status === 'implemented')
-      await trx
-        .updateTable('controls')
-        .set({ implementation_status: 'implemented' })
-        .where('model_id', '=', modelId)
-        .where('id', '=', c.id)
-        .execute()
-  }
+  for (const [ci, c] of file.controls.entries()) await createControlFromFile(trx, modelId, c, ci, actor, now)
   await recompute(trx, modelId, settings)
   return modelId
 }

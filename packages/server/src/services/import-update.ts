@@ -140,56 +140,7 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
       return
     }
     if (!existing) {
-      note('create', 'control', entry.id, async (t) => {
-        const c = await createControl(
-          t,
-          model.id,
-          {
-            id: entry.id,
-            title: entry.title,
-            description: entry.description,
-            objective_ids: entry.objective_ids,
-            intents: entry.intents,
-            implementation_notes: entry.implementation_notes,
-          },
-          actor,
-          'import',
-        )
-        if (entry.assertions.length)
-          await insertAssertions(
-            t,
-            model.id,
-            c,
-            entry.assertions,
-            actor,
-            'import',
-            (i) => `/controls/${ci}/assertions/${i}`,
-          )
-        if (entry.evidence_links.length)
-          await t
-            .insertInto('evidence_links')
-            .values(
-              entry.evidence_links.map((l) => ({
-                id: newId('lnk'),
-                model_id: model.id,
-                control_id: c.id,
-                kind: l.kind,
-                label: l.label,
-                url: l.url ?? null,
-                created_by: json(actor),
-                created_at: now,
-                deleted_at: null,
-              })),
-            )
-            .execute()
-        if (entry.implementation_status === 'implemented')
-          await t
-            .updateTable('controls')
-            .set({ implementation_status: 'implemented' })
-            .where('model_id', '=', model.id)
-            .where('id', '=', c.id)
-            .execute()
-      })
+      note('create', 'control', entry.id, (t) => createControlFromFile(t, model.id, entry, ci, actor, now))
       return
     }
     // Structural fields: a new revision when they differ (the description only through a refinement).
@@ -361,6 +312,65 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
       for (const op of ops) await op.apply(t)
     },
   }
+}
+
+/** A control of a model file created with its assertions, evidence links and implementation status (§8.3). */
+export async function createControlFromFile(
+  t: Db,
+  modelId: string,
+  entry: ModelFile['controls'][number],
+  index: number,
+  actor: Actor,
+  now: string,
+): Promise<void> {
+  const c = await createControl(
+    t,
+    modelId,
+    {
+      id: entry.id,
+      title: entry.title,
+      description: entry.description,
+      objective_ids: entry.objective_ids,
+      intents: entry.intents,
+      implementation_notes: entry.implementation_notes,
+    },
+    actor,
+    'import',
+  )
+  if (entry.assertions.length)
+    await insertAssertions(
+      t,
+      modelId,
+      c,
+      entry.assertions,
+      actor,
+      'import',
+      (i) => `/controls/${index}/assertions/${i}`,
+    )
+  if (entry.evidence_links.length)
+    await t
+      .insertInto('evidence_links')
+      .values(
+        entry.evidence_links.map((l) => ({
+          id: newId('lnk'),
+          model_id: modelId,
+          control_id: c.id,
+          kind: l.kind,
+          label: l.label,
+          url: l.url ?? null,
+          created_by: json(actor),
+          created_at: now,
+          deleted_at: null,
+        })),
+      )
+      .execute()
+  if (entry.implementation_status === 'implemented')
+    await t
+      .updateTable('controls')
+      .set({ implementation_status: 'implemented' })
+      .where('model_id', '=', modelId)
+      .where('id', '=', c.id)
+      .execute()
 }
 
 const controlRow = (t: Db, modelId: string, id: string) =>
