@@ -1,3 +1,4 @@
+import type { ProviderName } from '@warrant/verifier'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { audit } from './commands/audit.js'
 import { check } from './commands/check.js'
@@ -51,7 +52,10 @@ function checkOptions(o: Record<string, unknown>): CheckOptions {
 function tier2Option(o: { tier2Provider: string; tier2Model?: string; tier2BaseUrl?: string }) {
   if (o.tier2Provider === 'none') return null
   if (!o.tier2Model) throw new UsageError('--tier2-model is required with --tier2-provider')
-  const provider = o.tier2Provider === 'openai' ? ('openai' as const) : ('openai_compatible' as const)
+  const provider: ProviderName =
+    o.tier2Provider === 'openai-compatible'
+      ? 'openai_compatible'
+      : (o.tier2Provider as 'openai' | 'anthropic' | 'ollama')
   if (provider === 'openai_compatible' && !o.tier2BaseUrl)
     throw new UsageError('--tier2-base-url is required for an OpenAI-compatible server')
   return { provider, model: o.tier2Model, ...(o.tier2BaseUrl ? { baseUrl: o.tier2BaseUrl } : {}) }
@@ -182,7 +186,7 @@ Exit codes: 0 standard input ended, 2 usage error (missing URL or key).`,
     .option('--no-test-execution', 'never run tests: run-mode test_passes is skipped')
     .addOption(
       new Option('--tier2-provider <name>', 'Tier 2 model provider')
-        .choices(['openai', 'openai-compatible', 'none'])
+        .choices(['openai', 'openai-compatible', 'anthropic', 'ollama', 'none'])
         .default('none'),
     )
     .option('--tier2-model <id>', 'the model Tier 2 asks (required with a provider)')
@@ -191,7 +195,7 @@ Exit codes: 0 standard input ended, 2 usage error (missing URL or key).`,
     .addHelpText(
       'after',
       `
-Tier 2 asks the provider one question per assertion that passed Tier 1 (its key from OPENAI_API_KEY), with the
+Tier 2 asks the provider one question per assertion that passed Tier 1 (key from OPENAI_API_KEY or ANTHROPIC_API_KEY), with the
 platform's prompt and the excerpt Tier 1 located; answers are cached in PROJECT_ROOT/.warrant/tier2-cache.json.
 The key comes only from WARRANT_API_KEY: a verifier key (wv_) submits, a developer key (wk_) verifies and submits
 nothing. Without a Tier 2 provider every assertion gets a skipped Tier 2 result, which never passes.

@@ -8,9 +8,10 @@ import {
   evaluateWith,
   excerptFor,
   judge,
-  openAiProvider,
+  type ProviderName,
   type Tier2Cache,
   type Tier2Verdict,
+  tier2Provider,
 } from '@warrant/verifier'
 import { type Io, UsageError } from '../io.js'
 import { detectPipeline } from '../pipeline.js'
@@ -41,7 +42,7 @@ interface RunOptions {
   signingKey?: string
   output: 'text' | 'json'
   testExecution: boolean
-  tier2: { provider: 'openai' | 'openai_compatible'; model: string; baseUrl?: string } | null
+  tier2: { provider: ProviderName; model: string; baseUrl?: string } | null
 }
 
 const MAX_DETAILS = 2048
@@ -190,7 +191,8 @@ async function tier2Results(
     return { items, failing, asked: 0, cached: 0 }
   }
   const env = io.env ?? process.env
-  const provider = openAiProvider({ ...config, ...(env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY } : {}) })
+  const apiKey = config.provider === 'anthropic' ? env.ANTHROPIC_API_KEY : env.OPENAI_API_KEY
+  const provider = tier2Provider({ ...config, ...(apiKey ? { apiKey } : {}) })
   const cache = fileCache(join(root, '.warrant', 'tier2-cache.json'))
   let asked = 0
   let cached = 0

@@ -2,4 +2,12 @@ export { parseTier2Answer, type Tier2Answer } from './answer.js'
 export { excerptFor } from './excerpt.js'
 export { judge, type Tier2Cache, type Tier2Verdict } from './judge.js'
 export { type Excerpt, tier2Messages } from './prompt.js'
-export { openAiProvider, type ProviderConfig, type Tier2Provider } from './provider.js'
+export {
+  anthropicProvider,
+  ollamaProvider,
+  openAiProvider,
+  type ProviderConfig,
+  type ProviderName,
+  type Tier2Provider,
+  tier2Provider,
+} from './provider.js'
