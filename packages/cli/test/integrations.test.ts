@@ -83,6 +83,7 @@ describe('CI integrations', () => {
     expect(job.rules).toEqual([{ if: '$CI_COMMIT_REF_PROTECTED == "true"' }])
     expect(job.environment.name).toBe('attestation')
     const command = job.script.at(-1) as string
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, checked literally
     expect(command).toContain('--package "@warrant/cli@${WARRANT_VERSION}" warrant run "$WARRANT_MODEL"')
     expect(job.script.join('\n')).not.toMatch(/WARRANT_API_KEY\s*=|--api-key/)
   })
