@@ -30,7 +30,7 @@ describe('the catalogue', () => {
     ])
     for (const t of CATALOGUE.values()) {
       expect(t.claim.length).toBeGreaterThan(5)
-      expect(t.tier2.template).toContain('{{excerpt}}')
+      expect(t.tier2.question).toMatch(/\?$/)
       expect(validate(t.name, t.example)).toMatchObject({ ok: true })
     }
   })

@@ -1,1 +1,2 @@
 export * from './scan.js'
+export * from './tier2.js'

@@ -12,7 +12,7 @@ import type { Actor } from '../services/controls.js'
 import { judgeCoherence } from '../services/controls.js'
 import { upsertVerdicts } from '../services/ingest.js'
 import { presentAssertion, presentControl } from '../services/present.js'
-import { renderTier2Prompt } from '../services/prompts.js'
+import { objectiveStatements, renderTier2Prompt } from '../services/prompts.js'
 import { recompute } from '../services/recompute.js'
 import type { AssertionRow } from '../services/state.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
@@ -167,7 +167,9 @@ export function judgementRoutes(app: FastifyInstance, ctx: AppContext): void {
               current_anchor_result_id: anchor?.result_id ?? null,
             },
           )
-        if (renderTier2Prompt(a, control).prompt_hash !== b.prompt_hash)
+        if (
+          renderTier2Prompt(a, control, await objectiveStatements(trx, model.id, control)).prompt_hash !== b.prompt_hash
+        )
           throw new ApiError(
             409,
             'prompt_changed',

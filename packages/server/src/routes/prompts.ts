@@ -6,7 +6,7 @@ import { modelAccess } from '../auth/access.js'
 import { ApiError } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { controlIntents } from '../services/controls.js'
-import { recordPrompts, renderTier2Prompt } from '../services/prompts.js'
+import { objectiveStatements, recordPrompts, renderTier2Prompt } from '../services/prompts.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
 import { loadAssertion } from './assertions.js'
 import { loadControl } from './controls.js'
@@ -81,7 +81,7 @@ export function promptRoutes(app: FastifyInstance, ctx: AppContext): void {
       const a = await loadAssertion(db, model.id, req.params.a)
       if (a.deleted_at) throw new ApiError(409, 'already_deleted', `assertion ${a.id} is deleted`)
       const control = await loadControl(db, model.id, a.control_id)
-      const rendered = renderTier2Prompt(a, control)
+      const rendered = renderTier2Prompt(a, control, await objectiveStatements(db, model.id, control))
       await recordPrompts(db, [
         {
           prompt_hash: rendered.prompt_hash,

@@ -56,7 +56,11 @@ export function verificationRoutes(app: FastifyInstance, ctx: AppContext): void 
     const assertions = picked.map((e) => {
       const a = e.row
       const c = state.controls.get(a.control_id)!.row
-      const prompt = renderTier2Prompt(a, c)
+      const prompt = renderTier2Prompt(
+        a,
+        c,
+        (c.objective_ids as string[]).flatMap((id) => objectives.get(id) ?? []),
+      )
       prompts.push({
         prompt_hash: prompt.prompt_hash,
         assertion_id: a.id,
