@@ -232,7 +232,7 @@ describe('warrant run', () => {
       const first = await cli(repoDir, args, '', false, env())
       const out = JSON.parse(first.stdout)
       // CTRL-02 fails Tier 1 (eval), so only the middleware assertion is asked.
-      expect(out.tier2).toEqual({ asked: 1, cached: 0 })
+      expect(out.tier2).toEqual({ asked: 1, cached: 0, precheck: 0 })
       expect(asked).toHaveLength(1)
       expect(asked[0].messages[1].content).toContain('def require_auth(request):')
       const assertion = (
@@ -245,7 +245,7 @@ describe('warrant run', () => {
       expect(assertion).toMatchObject({ tier1: 'pass', tier2: 'pass' })
       expect(assertion.per_repo[0].tier2).toMatchObject({ result: 'pass', source: 'ci' })
       const second = JSON.parse((await cli(repoDir, args, '', false, env())).stdout)
-      expect(second.tier2).toEqual({ asked: 0, cached: 1 })
+      expect(second.tier2).toEqual({ asked: 0, cached: 1, precheck: 0 })
       expect(asked).toHaveLength(1)
     } finally {
       await new Promise<void>((r) => model.close(() => r()))

@@ -6,6 +6,7 @@ import {
   judge,
   openAiProvider,
   parseTier2Answer,
+  staticPrecheck,
   type Tier2Cache,
   type Tier2Verdict,
   tier2Messages,
@@ -185,5 +186,47 @@ describe('Tier 2 through the OpenAI client against a loopback server', () => {
       details: expect.stringContaining('no source excerpt'),
     })
     expect(requests.length).toBe(before)
+  })
+})
+
+describe('the static pre-check', () => {
+  const at = (text: string): Excerpt => ({
+    path: 'a.py',
+    startLine: 10,
+    endLine: 10 + text.split('\n').length - 1,
+    text,
+  })
+
+  it('answers NO for obvious stubs and tests that assert nothing, without asking a model', async () => {
+    const stubs: [string, string][] = [
+      ['function_exists', 'def require_auth(request):\n    pass'],
+      ['function_exists', 'def require_auth(request):\n    """Checks the token."""\n    return True'],
+      ['function_exists', 'function requireAuth(req) {\n  return true;\n}'],
+      ['function_exists', 'def require_auth(request) -> bool: return True'],
+      ['function_exists', 'def require_auth(request):\n    # TODO\n    ...'],
+      ['decorator_present', 'def handler(x):\n    raise NotImplementedError()'],
+      ['test_exists', 'def test_login_rejects_bad_password():\n    client.post("/login", data={"pw": "x"})'],
+    ]
+    for (const [type, text] of stubs) expect(staticPrecheck(type, at(text)), text).toBeDefined()
+    const before = requests.length
+    const v = await judge(provider(), prompt, at('def require_auth(request):\n    pass'), undefined, 'function_exists')
+    expect(v).toMatchObject({ result: 'fail', details: 'NO', model: 'warrant-static-precheck', static: true })
+    expect(v.rationale).toBe('Static pre-check: the function body is only `pass` (a.py:10).')
+    expect(requests.length).toBe(before)
+  })
+
+  it('leaves real code, and types it cannot read as a function, to the model', () => {
+    const real: [string, string][] = [
+      [
+        'function_exists',
+        'def require_auth(request):\n    if not request.token_valid():\n        raise Unauthorized()\n    return request',
+      ],
+      ['function_exists', 'def require_auth(request):\n    return verify(request.token)'],
+      ['function_exists', 'def require_auth(request: Request):'],
+      ['test_exists', 'def test_login():\n    assert client.post("/login").status_code == 401'],
+      ['pattern_absent', 'x = 1'],
+      ['config_value_matches', 'debug: true'],
+    ]
+    for (const [type, text] of real) expect(staticPrecheck(type, at(text)), text).toBeUndefined()
   })
 })

@@ -143,12 +143,12 @@ export async function run(opts: RunOptions, io: Io): Promise<number> {
     for (const r of evaluated) counts[r.status]++
     if (opts.output === 'json')
       io.stdout(
-        `${JSON.stringify({ model_id: model.id, pipeline, counts, tier2: { asked: tier2.asked, cached: tier2.cached }, failing, submitted: submitted ?? null, note }, null, 2)}\n`,
+        `${JSON.stringify({ model_id: model.id, pipeline, counts, tier2: { asked: tier2.asked, cached: tier2.cached, precheck: tier2.precheck }, failing, submitted: submitted ?? null, note }, null, 2)}\n`,
       )
     else {
       if (opts.tier2)
         io.stdout(
-          `Tier 2 (${opts.tier2.provider} ${opts.tier2.model}): ${tier2.asked} asked, ${tier2.cached} from the cache\n`,
+          `Tier 2 (${opts.tier2.provider} ${opts.tier2.model}): ${tier2.asked} asked, ${tier2.cached} from the cache, ${tier2.precheck} stubs found without a model\n`,
         )
       io.stdout(
         `${pulled.assertions.length} assertions on ${pipeline.commit_sha.slice(0, 12)}${pipeline.repo ? ` (${pipeline.repo})` : ''}: ${counts.pass} pass, ${counts.fail} fail, ${counts.error} error, ${counts.skipped} skipped\n`,
@@ -188,7 +188,7 @@ async function tier2Results(
       details: 'Tier 2 is not configured',
       provider: 'none',
     }))
-    return { items, failing, asked: 0, cached: 0 }
+    return { items, failing, asked: 0, cached: 0, precheck: 0 }
   }
   const env = io.env ?? process.env
   const apiKey = config.provider === 'anthropic' ? env.ANTHROPIC_API_KEY : env.OPENAI_API_KEY
@@ -196,6 +196,7 @@ async function tier2Results(
   const cache = fileCache(join(root, '.warrant', 'tier2-cache.json'))
   let asked = 0
   let cached = 0
+  let precheck = 0
   const items = []
   for (const [i, a] of assertions.entries()) {
     const t1 = evaluated[i]!
@@ -205,8 +206,10 @@ async function tier2Results(
       { text: a.tier2_prompt, hash: a.tier2_prompt_hash },
       await excerptFor(checkout, t1.locations[0]),
       cache,
+      a.type,
     )
     if (verdict.cached) cached++
+    else if (verdict.static) precheck++
     else asked++
     if (verdict.result !== 'pass')
       failing.push(
@@ -226,7 +229,7 @@ async function tier2Results(
     })
   }
   cache.save()
-  return { items, failing, asked, cached }
+  return { items, failing, asked, cached, precheck }
 }
 
 /** The Tier 2 cache as one JSON file; a missing or unreadable file is an empty cache. */

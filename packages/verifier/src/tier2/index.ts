@@ -1,6 +1,7 @@
 export { parseTier2Answer, type Tier2Answer } from './answer.js'
 export { excerptFor } from './excerpt.js'
-export { judge, type Tier2Cache, type Tier2Verdict } from './judge.js'
+export { judge, STATIC_MODEL, type Tier2Cache, type Tier2Verdict } from './judge.js'
+export { staticPrecheck } from './precheck.js'
 export { type Excerpt, tier2Messages } from './prompt.js'
 export {
   anthropicProvider,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { parseTier2Answer } from './answer.js'
+import { staticPrecheck } from './precheck.js'
 import type { Excerpt } from './prompt.js'
 import { tier2Messages } from './prompt.js'
 import type { Tier2Provider } from './provider.js'
@@ -16,11 +17,14 @@ export interface Tier2Cache {
   set(key: string, verdict: Tier2Verdict): void
 }
 
+/** The model id recorded for verdicts the static pre-check gave without asking a model. */
+export const STATIC_MODEL = 'warrant-static-precheck'
+
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 
 /**
- * Asks one Tier 2 question. Missing source is `error` without a call; an answer that does not parse, a refused or
- * failed call, is `error`. Verdicts are cached by (prompt hash, excerpt hash), so an unchanged assertion is not
+ * Asks one Tier 2 question. Missing source is `error` without a call; an obvious stub (given the assertion type) is
+ * `fail` without a call; an answer that does not parse, a refused or failed call, is `error`. Verdicts are cached by (prompt hash, excerpt hash), so an unchanged assertion is not
  * re-asked; errors are never cached.
  */
 export async function judge(
@@ -28,9 +32,20 @@ export async function judge(
   prompt: { text: string; hash: string },
   excerpt: Excerpt | undefined,
   cache?: Tier2Cache,
-): Promise<Tier2Verdict & { cached: boolean }> {
+  type?: string,
+): Promise<Tier2Verdict & { cached: boolean; static?: boolean }> {
   if (!excerpt)
     return { result: 'error', details: 'no source excerpt to judge: Tier 1 located nothing readable', cached: false }
+  const stub = type ? staticPrecheck(type, excerpt) : undefined
+  if (stub)
+    return {
+      result: 'fail',
+      details: 'NO',
+      rationale: `Static pre-check: ${stub} (${excerpt.path}:${excerpt.startLine}).`,
+      model: STATIC_MODEL,
+      cached: false,
+      static: true,
+    }
   const key = `${prompt.hash}|${sha(`${excerpt.path}\n${excerpt.startLine}\n${excerpt.text}`)}`
   const hit = cache?.get(key)
   if (hit) return { ...hit, cached: true }
