@@ -3,6 +3,8 @@ import { jsonTypeOf, type ParamSpec, paramSchema } from './params.js'
 import { type CrossRule, TYPE_DEFINITIONS, type TypeDefinition } from './types.js'
 
 export { type KeySegment, NUMERIC_STRING, type ParamSpec, parseKeyPath, splitName } from './params.js'
+export { closingBrace, topLevelAlternatives } from './path-rules.js'
+export { refusedConstruct } from './regex-rules.js'
 export type { CrossRule, GlobCombination, TypeDefinition } from './types.js'
 
 const present = (params: Record<string, unknown>, key: string) => params[key] !== undefined

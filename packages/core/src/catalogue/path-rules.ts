@@ -60,7 +60,8 @@ function segmentProblem(segment: string): string | undefined {
   return undefined
 }
 
-function closingBrace(s: string, open: number): number {
+/** The index of the `}` closing the brace group opened at `open` (escapes skipped), or -1. Shared with the verifier's glob compiler. */
+export function closingBrace(s: string, open: number): number {
   let depth = 0
   for (let i = open; i < s.length; i++) {
     const c = s[i]
@@ -71,7 +72,8 @@ function closingBrace(s: string, open: number): number {
   return -1
 }
 
-function topLevelAlternatives(s: string): string[] {
+/** Splits a brace group's body at its top-level commas (escapes kept). Shared with the verifier's glob compiler. */
+export function topLevelAlternatives(s: string): string[] {
   const parts: string[] = []
   let depth = 0
   let current = ''

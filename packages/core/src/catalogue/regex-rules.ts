@@ -28,8 +28,11 @@ export function regexProblem(param: string, source: string): RegexProblem | unde
   return undefined
 }
 
-/** Back-references (and every escape that may read as one), look-arounds, inline flags, bounds above 1,000. */
-function refusedConstruct(param: string, source: string): RegexProblem | undefined {
+/**
+ * Back-references (and every escape that may read as one), look-arounds, inline flags, bounds above 1,000. The
+ * verifier's compiler uses it too, so both refuse exactly the same patterns.
+ */
+export function refusedConstruct(param: string, source: string): RegexProblem | undefined {
   let inClass = false
   for (let i = 0; i < source.length; i++) {
     const c = source[i]

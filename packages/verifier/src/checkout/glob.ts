@@ -1,3 +1,4 @@
+import { closingBrace, topLevelAlternatives } from '@warrant/core'
 /**
  * Glob syntax of ASSERTIONS.md §2.2 compiled to a RegExp over whole project-relative paths.
  * `*` any run except `/` (dot files included), `**` zero or more directories, `?`, classes, `{a,b}`, `\` escapes.
@@ -5,39 +6,6 @@
 export type CompiledGlob = { regex: RegExp; literalPrefix: string[] }
 
 const escapeRe = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-
-function splitTopLevel(s: string): string[] {
-  const parts: string[] = []
-  let depth = 0
-  let cur = ''
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!
-    if (c === '\\') {
-      cur += c + (s[i + 1] ?? '')
-      i++
-      continue
-    }
-    if (c === '{') depth++
-    if (c === '}') depth--
-    if (c === ',' && depth === 0) {
-      parts.push(cur)
-      cur = ''
-    } else cur += c
-  }
-  parts.push(cur)
-  return parts
-}
-
-function findClose(s: string, open: number): number {
-  let depth = 0
-  for (let i = open; i < s.length; i++) {
-    const c = s[i]
-    if (c === '\\') i++
-    else if (c === '{') depth++
-    else if (c === '}' && --depth === 0) return i
-  }
-  return -1
-}
 
 function segmentToRe(seg: string): string {
   let re = ''
@@ -63,9 +31,9 @@ function segmentToRe(seg: string): string {
       re += negate ? `[^/${cls}]` : `[${cls}]`
       i = end
     } else if (c === '{') {
-      const close = findClose(seg, i)
+      const close = closingBrace(seg, i)
       if (close < 0) throw new Error(`unclosed brace in ${seg}`)
-      const alts = splitTopLevel(seg.slice(i + 1, close))
+      const alts = topLevelAlternatives(seg.slice(i + 1, close))
       re += `(?:${alts.map(segmentToRe).join('|')})`
       i = close
     } else re += escapeRe(c)

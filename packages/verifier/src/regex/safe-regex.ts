@@ -1,3 +1,4 @@
+import { refusedConstruct } from '@warrant/core'
 import { RE2JS } from 're2js'
 import { caseVariants } from './casefold.js'
 import { expandCounts } from './expand.js'
@@ -39,52 +40,6 @@ export function linearEngineAvailable(): boolean {
     }
   }
   return linearEngineChecked
-}
-
-const refused = (param: string, construct: string) => `unsupported regex in '${param}': ${construct} (not linear-time)`
-
-/** Scans the pattern for the constructs §2.7 refuses; returns the message or undefined. */
-function refusedConstruct(param: string, source: string): string | undefined {
-  let inClass = false
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]
-    if (c === '\\') {
-      const n = source[i + 1]
-      if (n !== undefined && n >= '1' && n <= '9') return refused(param, `back-reference \\${n}`)
-      if (n === 'k') return refused(param, 'back-reference \\k')
-      i++
-      continue
-    }
-    if (inClass) {
-      if (c === ']') inClass = false
-      continue
-    }
-    if (c === '[') {
-      inClass = true
-      if (source[i + 1] === ']') i++
-      else if (source[i + 1] === '^' && source[i + 2] === ']') i += 2
-      continue
-    }
-    if (c === '(' && source[i + 1] === '?') {
-      const rest = source.slice(i + 2, i + 4)
-      if (rest.startsWith('=')) return refused(param, 'look-ahead (?=')
-      if (rest.startsWith('!')) return refused(param, 'look-ahead (?!')
-      if (rest === '<=') return refused(param, 'look-behind (?<=')
-      if (rest === '<!') return refused(param, 'look-behind (?<!')
-      const flags = /^[a-zA-Z-]+[:)]/.exec(source.slice(i + 2))
-      if (flags) {
-        return `unsupported regex in '${param}': inline flags (?${flags[0]} (use the ignore_case / multiline / dotall params)`
-      }
-    }
-    if (c === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i))
-      if (m) {
-        const bound = Math.max(Number(m[1]), m[3] ? Number(m[3]) : 0)
-        if (bound > 1000) return refused(param, `counted repetition ${m[0]} above 1000`)
-      }
-    }
-  }
-  return undefined
 }
 
 const escapeClassChar = (ch: string) => (/[\]\\^-]/.test(ch) ? `\\${ch}` : ch)
@@ -300,7 +255,7 @@ class Re2Regex implements SafeRegex {
 /** Compiles a user regex for param `param` with the assertion's flags. */
 export function compileUserRegex(param: string, source: string, flags: RegexFlags = {}): Compiled {
   const problem = refusedConstruct(param, source)
-  if (problem) return { ok: false, message: problem }
+  if (problem) return { ok: false, message: problem.message }
   const v8flags = `${flags.multiline ? 'm' : ''}${flags.dotall ? 's' : ''}`
   try {
     // Compiling never runs the pattern; it only checks ECMAScript syntax.
