@@ -18,6 +18,7 @@ import { detectPipeline } from '../pipeline.js'
 import { PlatformClient, PlatformError } from '../platform-client.js'
 import { progressLine } from '../progress.js'
 import { VERSION } from '../version.js'
+import { exitCodeFor } from './run-checks.js'
 import { readSigningKey, signedBody } from './sign.js'
 
 interface PendingAssertion {
@@ -114,7 +115,8 @@ export async function run(opts: RunOptions, io: Io): Promise<number> {
     const failing = [
       ...pulled.assertions.flatMap((a, i) => {
         const r = evaluated[i]!
-        if (r.status !== 'fail' && r.status !== 'error') return []
+        // Like `warrant check`: a skip is acceptable only for a type this verifier knows (test execution disabled).
+        if (exitCodeFor([r]) === 0) return []
         const where = r.locations[0] ? ` ${r.locations[0].file}:${r.locations[0].line}` : ''
         return [`${r.status.toUpperCase()} ${a.control.id} ${a.id} ${a.type}${where}: ${r.details}`]
       }),
