@@ -27,5 +27,12 @@ export function processIo(): Io {
   }
 }
 
-/** A usage or input error: exit code 2, nothing evaluated (§5.3). */
-export class UsageError extends Error {}
+/** A usage or input error: exit code 2, nothing evaluated (§5.3); `code` is printed before the message for machines. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message)
+  }
+}

@@ -1,4 +1,5 @@
 export { Checkout, DEFAULT_MAX_FILE_SIZE } from './checkout/checkout.js'
+export { compileGlob } from './checkout/glob.js'
 export {
   type CaseOutcome,
   ConformanceFileError,

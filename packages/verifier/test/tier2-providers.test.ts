@@ -23,7 +23,7 @@ const anthropicBody = (text: string) =>
     content: [{ type: 'text', text }],
     stop_reason: 'end_turn',
     stop_sequence: null,
-    usage: { input_tokens: 10, output_tokens: 5 },
+    usage: { input_tokens: 1234, output_tokens: 56 },
   })
 const ollamaBody = (text: string) =>
   JSON.stringify({
@@ -32,6 +32,8 @@ const ollamaBody = (text: string) =>
     message: { role: 'assistant', content: text },
     done: true,
     done_reason: 'stop',
+    prompt_eval_count: 321,
+    eval_count: 45,
   })
 
 beforeAll(async () => {
@@ -88,6 +90,9 @@ describe.each(['anthropic', 'ollama'] as ProviderName[])('Tier 2 through the %s 
       cached: false,
     })
     expect(v.model).toBe(name === 'anthropic' ? 'claude-test-1' : 'llama-test:8b')
+    expect(v.usage).toEqual(
+      name === 'anthropic' ? { input_tokens: 1234, output_tokens: 56 } : { input_tokens: 321, output_tokens: 45 },
+    )
     const sent = seen.at(-1)!
     expect(sent.path).toBe(name === 'anthropic' ? '/v1/messages' : '/api/chat')
     const text = JSON.stringify(sent.body)
@@ -98,6 +103,7 @@ describe.each(['anthropic', 'ollama'] as ProviderName[])('Tier 2 through the %s 
   it('answers error for prose, empty and truncated replies, and NO stays NO', async () => {
     expect((await ask([{ text: 'It seems fine.' }])).result).toBe('error')
     expect((await ask([{ text: '' }])).result).toBe('error')
+    expect((await ask([{ body: '' }])).result).toBe('error')
     expect((await ask([{ body: '{"id":"x","content":[{"type":"text","text":"YE' }])).result).toBe('error')
     expect((await ask([{ text: 'NO\nThe reply contains YES but the verdict is NO.' }])).result).toBe('fail')
   })
@@ -111,6 +117,11 @@ describe.each(['anthropic', 'ollama'] as ProviderName[])('Tier 2 through the %s 
     expect((await ask([{ status: 500, body: errorBody, headers: fast }, { text: 'YES\nok' }])).result).toBe('pass')
     const storm = await ask(Array.from({ length: 3 }, () => ({ status: 429, body: errorBody, headers: fast })))
     expect(storm.result).toBe('error')
+    const limited = { status: 429, body: errorBody, headers: fast }
+    expect(await ask([limited, limited, { text: 'YES\nok' }])).toMatchObject({ result: 'pass', asked: true })
+    const down = await ask(Array.from({ length: 3 }, () => ({ status: 500, body: errorBody, headers: fast })))
+    expect(down).toMatchObject({ result: 'error', asked: true })
+    expect(down.details).toContain('500')
     expect(
       (
         await ask(

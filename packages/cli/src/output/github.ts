@@ -6,7 +6,7 @@ export const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '
 /** Property escaping: data escaping plus `:` and `,`. */
 export const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 
-/** One annotation per non-pass result, then the plain summary line. */
+/** One annotation per non-pass result (titled with its control when it has one), then the plain summary line. */
 export function renderGithub(input: RenderInput): string {
   const lines: string[] = []
   for (const r of input.results) {
@@ -19,7 +19,8 @@ export function renderGithub(input: RenderInput): string {
       if (loc.column !== undefined) props.push(`col=${loc.column}`)
       if (loc.end_line !== undefined) props.push(`endLine=${loc.end_line}`)
     }
-    props.push(`title=${escapeProperty(`warrant ${r.status}: ${r.type} ${r.id}`)}`)
+    const control = r.control ? `${r.control} ` : ''
+    props.push(`title=${escapeProperty(`warrant ${r.status}: ${control}${r.type} ${r.id}`)}`)
     lines.push(`::${command} ${props.join(',')}::${escapeData(r.details)}`)
   }
   lines.push(`warrant: ${summaryLine(input.results)}`)

@@ -15,11 +15,11 @@ export function xmlEscape(s: string): string {
     .replace(/\t/g, '&#9;')
 }
 
-/** JUnit XML: one testsuite, one testcase per assertion (§5.2). */
+/** JUnit XML: one testsuite, one testcase per assertion (§5.2), classed under its control when it has one. */
 export function renderJunit(input: RenderInput): string {
   const s = summarize(input.results)
   const cases = input.results.map((r) => {
-    const attrs = `classname="${xmlEscape(`warrant.${r.type}`)}" name="${xmlEscape(r.id)}"`
+    const attrs = `classname="${xmlEscape(r.control ? `warrant.${r.control}.${r.type}` : `warrant.${r.type}`)}" name="${xmlEscape(r.id)}"`
     const message = `message="${xmlEscape(r.details)}"`
     const child =
       r.status === 'fail'

@@ -53,6 +53,7 @@ export function renderSarif(input: RenderInput): string {
         partialFingerprints: { 'warrantAssertion/v1': assertionFingerprint(r.type, input.params.get(r.id) ?? {}) },
         properties: {
           warrant_id: r.id,
+          ...(r.control ? { control: r.control } : {}),
           status: r.status,
           ...(r.evidence_digest ? { evidence_digest: r.evidence_digest } : {}),
         },

@@ -3,7 +3,7 @@ import { parseTier2Answer } from './answer.js'
 import { staticPrecheck } from './precheck.js'
 import type { Excerpt } from './prompt.js'
 import { tier2Messages } from './prompt.js'
-import type { Tier2Provider } from './provider.js'
+import type { ProviderAnswer, Tier2Provider, TokenUsage } from './provider.js'
 
 export interface Tier2Verdict {
   result: 'pass' | 'fail' | 'error'
@@ -16,6 +16,12 @@ export interface Tier2Cache {
   get(key: string): Tier2Verdict | undefined
   set(key: string, verdict: Tier2Verdict): void
 }
+
+/**
+ * One judged question: the verdict, where it came from (`asked` = the provider was called, whatever the outcome) and
+ * the tokens the call consumed when the provider reported them.
+ */
+export type Judged = Tier2Verdict & { cached: boolean; static?: boolean; asked: boolean; usage?: TokenUsage }
 
 /** The model id recorded for verdicts the static pre-check gave without asking a model. */
 export const STATIC_MODEL = 'warrant-static-precheck'
@@ -33,9 +39,14 @@ export async function judge(
   excerpt: Excerpt | undefined,
   cache?: Tier2Cache,
   type?: string,
-): Promise<Tier2Verdict & { cached: boolean; static?: boolean }> {
+): Promise<Judged> {
   if (!excerpt)
-    return { result: 'error', details: 'no source excerpt to judge: Tier 1 located nothing readable', cached: false }
+    return {
+      result: 'error',
+      details: 'no source excerpt to judge: Tier 1 located nothing readable',
+      cached: false,
+      asked: false,
+    }
   const stub = type ? staticPrecheck(type, excerpt) : undefined
   if (stub)
     return {
@@ -45,12 +56,13 @@ export async function judge(
       model: STATIC_MODEL,
       cached: false,
       static: true,
+      asked: false,
     }
   const key = `${prompt.hash}|${sha(`${excerpt.path}\n${excerpt.startLine}\n${excerpt.text}`)}`
   const hit = cache?.get(key)
-  if (hit) return { ...hit, cached: true }
+  if (hit) return { ...hit, cached: true, asked: false }
   const { system, user } = tier2Messages(prompt.text, excerpt)
-  let answer: { text: string | null; model: string }
+  let answer: ProviderAnswer
   try {
     answer = await provider.ask(system, user)
   } catch (e) {
@@ -58,10 +70,13 @@ export async function judge(
       result: 'error',
       details: `the ${provider.name} call failed: ${(e as Error).message}`.slice(0, 2000),
       cached: false,
+      asked: true,
     }
   }
+  const usage = answer.usage ? { usage: answer.usage } : {}
   const parsed = parseTier2Answer(answer.text)
-  if (!parsed.ok) return { result: 'error', details: parsed.reason, model: answer.model, cached: false }
+  if (!parsed.ok)
+    return { result: 'error', details: parsed.reason, model: answer.model, cached: false, asked: true, ...usage }
   const verdict: Tier2Verdict = {
     result: parsed.verdict,
     details: parsed.verdict === 'pass' ? 'YES' : 'NO',
@@ -69,5 +84,5 @@ export async function judge(
     model: answer.model,
   }
   cache?.set(key, verdict)
-  return { ...verdict, cached: false }
+  return { ...verdict, cached: false, asked: true, ...usage }
 }

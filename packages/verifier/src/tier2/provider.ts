@@ -4,10 +4,37 @@ import OpenAI from 'openai'
 
 export type ProviderName = 'openai' | 'openai_compatible' | 'anthropic' | 'ollama'
 
+/** Tokens one call consumed, as the server reported them; absent when it reported none. */
+export interface TokenUsage {
+  input_tokens: number
+  output_tokens: number
+}
+
+/** A Tier 2 model's answer: its text, the model id the server reports, and the tokens the call consumed. */
+export interface ProviderAnswer {
+  text: string | null
+  model: string
+  usage?: TokenUsage
+}
+
 /** A Tier 2 model behind one of the supported wire protocols. */
 export interface Tier2Provider {
   name: ProviderName
-  ask(system: string, user: string): Promise<{ text: string | null; model: string }>
+  ask(system: string, user: string, options?: AskOptions): Promise<ProviderAnswer>
+}
+
+/** `json`: ask for a JSON object through the protocol's structured-output switch, where it has one. */
+export interface AskOptions {
+  json?: boolean
+}
+
+const count = (n: unknown) => (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined)
+
+/** Usage from the two counts a wire protocol reports; absent unless both are whole non-negative numbers. */
+function usageOf(input: unknown, output: unknown): { usage?: TokenUsage } {
+  const i = count(input)
+  const o = count(output)
+  return i === undefined || o === undefined ? {} : { usage: { input_tokens: i, output_tokens: o } }
 }
 
 export interface ProviderConfig {
@@ -38,10 +65,11 @@ export function openAiProvider(config: ProviderConfig): Tier2Provider {
   })
   return {
     name: config.provider,
-    async ask(system, user) {
+    async ask(system, user, options) {
       const res = await client.chat.completions.create({
         model: config.model,
         temperature: 0,
+        ...(options?.json ? { response_format: { type: 'json_object' as const } } : {}),
         messages: [
           { role: 'system', content: system },
           { role: 'user', content: user },
@@ -50,6 +78,7 @@ export function openAiProvider(config: ProviderConfig): Tier2Provider {
       return {
         text: res.choices?.[0]?.message?.content ?? null,
         model: typeof res.model === 'string' && res.model ? res.model : config.model,
+        ...usageOf(res.usage?.prompt_tokens, res.usage?.completion_tokens),
       }
     },
   }
@@ -79,7 +108,11 @@ export function anthropicProvider(config: ProviderConfig): Tier2Provider {
         .filter((b): b is Extract<typeof b, { type: 'text' }> => b.type === 'text')
         .map((b) => b.text)
         .join('')
-      return { text: text || null, model: typeof res.model === 'string' && res.model ? res.model : config.model }
+      return {
+        text: text || null,
+        model: typeof res.model === 'string' && res.model ? res.model : config.model,
+        ...usageOf(res.usage?.input_tokens, res.usage?.output_tokens),
+      }
     },
   }
 }
@@ -92,7 +125,7 @@ export function ollamaProvider(config: ProviderConfig): Tier2Provider {
   const client = new Ollama({ host: config.baseUrl ?? 'http://127.0.0.1:11434' })
   const timeoutMs = config.timeoutMs ?? 60_000
   const retries = config.maxRetries ?? 3
-  const once = async (system: string, user: string) => {
+  const once = async (system: string, user: string, options?: AskOptions) => {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -106,6 +139,7 @@ export function ollamaProvider(config: ProviderConfig): Tier2Provider {
           model: config.model,
           stream: false,
           options: { temperature: 0 },
+          ...(options?.json ? { format: 'json' } : {}),
           messages: [
             { role: 'system', content: system },
             { role: 'user', content: user },
@@ -119,15 +153,21 @@ export function ollamaProvider(config: ProviderConfig): Tier2Provider {
   }
   return {
     name: 'ollama',
-    async ask(system, user) {
+    async ask(system, user, options) {
       for (let attempt = 0; ; attempt++) {
         try {
-          const res = await once(system, user)
-          return { text: res.message?.content ?? null, model: res.model || config.model }
+          const res = await once(system, user, options)
+          return {
+            text: res.message?.content ?? null,
+            model: res.model || config.model,
+            ...usageOf(res.prompt_eval_count, res.eval_count),
+          }
         } catch (e) {
           const status = (e as { status_code?: number }).status_code
           const retryable = status === 429 || (status !== undefined && status >= 500)
-          if (!retryable || attempt >= retries) throw e
+          // Named by status like the other clients' errors ("429 …"), which the Ollama client's message is not.
+          if (!retryable || attempt >= retries)
+            throw status === undefined ? e : new Error(`${status} ${(e as Error).message}`)
           await new Promise((r) => setTimeout(r, Math.min(8_000, 200 * 2 ** attempt)))
         }
       }
