@@ -46,6 +46,7 @@ export type IdPrefix =
   | 'rvw'
   | 'ref'
   | 'evl'
+  | 'job'
   | 'exp'
   | 'lnk'
   | 'req'

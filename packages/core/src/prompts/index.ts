@@ -1,2 +1,6 @@
+export * from './coherence-prompt.js'
+export * from './evaluation.js'
+export * from './refine-prompt.js'
 export * from './scan.js'
+export * from './sufficiency-prompt.js'
 export * from './tier2.js'

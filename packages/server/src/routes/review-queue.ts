@@ -118,7 +118,11 @@ export function reviewQueueRoutes(app: FastifyInstance, ctx: AppContext): void {
               reasons: [],
               since: e.row.created_at,
             })
-          if (e.coherence.verdict === 'incoherent' && e.coherence.method === 'heuristic')
+          // §4.12: incoherent by heuristic, or pending with a failed AI job.
+          if (
+            (e.coherence.verdict === 'incoherent' && e.coherence.method === 'heuristic') ||
+            (e.coherence.verdict === 'pending' && e.coherence.job === 'failed')
+          )
             items.push({
               kind: 'coherence_check' as const,
               ...base,

@@ -1,4 +1,5 @@
 import { findingShownStatus, type StatusReason, type VerificationStatus } from '@warrant/core'
+import { queueMissingEvaluations } from '../ai/jobs.js'
 import type { Db } from '../db/open.js'
 import { json } from '../db/open.js'
 import { nowIso } from '../ids.js'
@@ -33,14 +34,20 @@ const sameReasons = (a: readonly string[], b: readonly string[]) =>
 
 /**
  * Recomputes and materialises a model's control statuses and finding verification inside the caller's transaction
- * (PLATFORM.md §4.13), returning what changed.
+ * (PLATFORM.md §4.13), returning what changed. Outside a results ingest (which changes neither assertions nor
+ * revisions) it also queues the AI evaluations the workspace's modes call for (§4.6, §4.7): `queued_jobs`.
  */
 export async function recompute(
   trx: Db,
   modelId: string,
   settings: WorkspaceSettings,
   run?: IngestedRun,
-): Promise<{ state: ModelState; status_changes: StatusChange[]; finding_changes: FindingChange[] }> {
+): Promise<{
+  state: ModelState
+  status_changes: StatusChange[]
+  finding_changes: FindingChange[]
+  queued_jobs: string[]
+}> {
   const findings = await trx
     .selectFrom('findings')
     .select(['id', 'lifecycle_status', 'verified', 'remediation_assertion_ids'])
@@ -67,6 +74,7 @@ export async function recompute(
     scope = { controlIds: [...controlIds] }
   }
   const state = await loadModelState(trx, modelId, settings, scope)
+  const queued_jobs = run ? [] : await queueMissingEvaluations(trx, modelId, settings, state)
   const now = run?.accepted_at ?? nowIso()
   const status_changes: StatusChange[] = []
   for (const c of state.controls.values()) {
@@ -185,5 +193,5 @@ export async function recompute(
       to: verified ? 'verified' : 'remediated',
     })
   }
-  return { state, status_changes, finding_changes }
+  return { state, status_changes, finding_changes, queued_jobs }
 }

@@ -26,6 +26,8 @@ export interface CoherenceSummary {
   verdict: CoherenceVerdict
   method: string | null
   reason: string
+  /** The evaluation's job (§2.3): `failed` while an AI evaluation waits for its retry. */
+  job: string | null
 }
 
 export interface EvaluatedAssertion {
@@ -145,8 +147,9 @@ export async function loadModelState(
       verdict: CoherenceVerdict
       method: string | null
       reason: string
+      job: string
     }>`
-      select distinct on (c.assertion_id) c.assertion_id, c.id, c.control_revision, c.verdict, c.method, c.reason
+      select distinct on (c.assertion_id) c.assertion_id, c.id, c.control_revision, c.verdict, c.method, c.reason, c.job
       from coherence_evaluations c join assertions a on a.id = c.assertion_id
       where a.model_id = ${modelId} and a.deleted_at is null
         ${controlIds ? sql`and a.control_id in (${sql.join(nonEmpty(controlIds))})` : sql``}
@@ -232,8 +235,8 @@ export async function loadModelState(
     const c = coherenceBy.get(a.id)
     const current = c && c.control_revision === control.revision
     const summary: CoherenceSummary = current
-      ? { id: c.id, verdict: c.verdict, method: c.method, reason: c.reason }
-      : { id: null, verdict: 'pending', method: null, reason: '' }
+      ? { id: c.id, verdict: c.verdict, method: c.method, reason: c.reason, job: c.job }
+      : { id: null, verdict: 'pending', method: null, reason: '', job: null }
     const evaluation = evaluateAssertion({
       repo: a.repo,
       tier1: tier1.get(a.id) ?? [],
