@@ -1,6 +1,7 @@
 export * from './audit.js'
 export * from './checkpoint.js'
 export * from './dsse.js'
+export * from './identity.js'
 export * from './keys.js'
 export * from './merkle.js'
 export * from './receipt.js'

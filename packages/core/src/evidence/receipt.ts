@@ -18,6 +18,8 @@ export interface ReceiptInput {
   submission_digest: string
   /** The digest of the attestation material (bundle, signature or token), when there is any. */
   material_digest: string | null
+  /** The digest of a raw OIDC token sent next to a bundle or signature (`extra_oidc`), when there is one. */
+  extra_token_digest?: string | null
   attestation: Record<string, unknown> & {
     method: string
     binding: string
@@ -35,6 +37,7 @@ export function buildReceiptStatement(r: ReceiptInput) {
       { name: 'warrant:results', digest: { sha256: hex(r.results_hash) } },
       { name: 'warrant:submission', digest: { sha256: hex(r.submission_digest) } },
       ...(r.material_digest ? [{ name: 'warrant:attestation', digest: { sha256: hex(r.material_digest) } }] : []),
+      ...(r.extra_token_digest ? [{ name: 'warrant:oidc-token', digest: { sha256: hex(r.extra_token_digest) } }] : []),
     ],
     predicateType: RECEIPT_PREDICATE,
     predicate: {

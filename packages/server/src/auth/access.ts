@@ -3,6 +3,7 @@ import type { Db } from '../db/open.js'
 import type { ModelsTable, WorkspacesTable } from '../db/schema.js'
 import { ApiError, notFound } from '../errors.js'
 import type { Principal } from './principal.js'
+import { jwtOnlySubmits } from './workspace-jwt.js'
 
 export const ROLE_RANK = { auditor: 1, member: 2, reviewer: 3, owner: 4 } as const
 export type Role = keyof typeof ROLE_RANK
@@ -45,6 +46,11 @@ export async function workspaceAccess(
     throw new ApiError(401, 'unauthenticated', 'this route needs a session or an API key')
   const workspace = await db.selectFrom('workspaces').selectAll().where('id', '=', workspaceId).executeTakeFirst()
   if (!workspace) throw notFound('workspace')
+  if (principal.kind === 'workspace_jwt') {
+    if (principal.jwt.workspaceId !== workspaceId) throw notFound('workspace')
+    if (action !== 'submit') throw jwtOnlySubmits()
+    return { workspace, role: null, userId: `workspace_key:${principal.jwt.fingerprint}` }
+  }
   if (principal.kind === 'api_key') {
     if (principal.key.workspace_id !== workspaceId) throw notFound('workspace')
     if (action === 'submit') {
@@ -97,6 +103,7 @@ export async function modelAccess(
     throw new ApiError(401, 'unauthenticated', 'this route needs a session or an API key')
   const model = await db.selectFrom('models').selectAll().where('id', '=', modelId).executeTakeFirst()
   if (!model) throw notFound('model')
+  if (principal.kind === 'workspace_jwt' && principal.jwt.workspaceId !== model.workspace_id) throw notFound('model')
   if (principal.kind === 'api_key') {
     const allowed = principal.key.model_ids as string[] | null
     if (principal.key.workspace_id !== model.workspace_id || (allowed && !allowed.includes(modelId)))

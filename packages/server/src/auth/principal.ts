@@ -5,6 +5,7 @@ import type { ApiKeysTable, SessionsTable, UsersTable } from '../db/schema.js'
 import { ApiError } from '../errors.js'
 import { nowIso } from '../ids.js'
 import { API_KEY, earlier, safeEqualHex, sha256Hex } from './tokens.js'
+import { verifyWorkspaceJwt, type WorkspaceJwt } from './workspace-jwt.js'
 
 export type UserRow = Selectable<UsersTable>
 export type SessionRow = Selectable<SessionsTable>
@@ -15,6 +16,20 @@ export type Principal =
   | { kind: 'anonymous' }
   | { kind: 'session'; user: UserRow; session: SessionRow }
   | { kind: 'api_key'; key: ApiKeyRow; scope: 'developer' | 'verifier' }
+  | { kind: 'workspace_jwt'; jwt: WorkspaceJwt }
+
+/** The id rate limits and idempotency records are kept under: the key, the user, the workspace key, or the IP. */
+export const credentialId = (p: Principal, ip: string): string =>
+  p.kind === 'api_key'
+    ? p.key.id
+    : p.kind === 'session'
+      ? p.user.id
+      : p.kind === 'workspace_jwt'
+        ? `workspace_key:${p.jwt.fingerprint}`
+        : `ip:${ip}`
+
+/** A session cookie that names no live session: answered 401 on API routes, and cleared so the browser recovers. */
+export class StaleSessionError extends ApiError {}
 
 export const cookieName = (publicUrl: string): string =>
   publicUrl.startsWith('https:') ? '__Host-warrant_session' : 'warrant_session'
@@ -26,7 +41,7 @@ const TOUCH_MS = 60_000
 export async function resolvePrincipal(
   db: Db,
   req: FastifyRequest,
-  opts: { cookie: string; sessionIdleHours: number },
+  opts: { cookie: string; sessionIdleHours: number; audience: string; now: () => Date },
 ): Promise<Principal> {
   const authorization = req.headers.authorization
   const apiKeyHeader = req.headers['x-api-key']
@@ -40,7 +55,14 @@ export async function resolvePrincipal(
     )
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization)
-    if (!match) throw new ApiError(401, 'api_key_invalid', 'the Authorization header must be "Bearer <API key>"')
+    if (!match)
+      throw new ApiError(401, 'api_key_invalid', 'the Authorization header must be "Bearer <API key or workspace JWT>"')
+    // A compact JWS has two dots; API keys have none (PLATFORM.md §1.2).
+    if (match[1]!.split('.').length === 3)
+      return {
+        kind: 'workspace_jwt',
+        jwt: await verifyWorkspaceJwt(db, match[1]!, { audience: opts.audience, now: opts.now() }),
+      }
     return apiKeyPrincipal(db, match[1]!)
   }
   if (typeof apiKeyHeader === 'string') return apiKeyPrincipal(db, apiKeyHeader)
@@ -50,13 +72,7 @@ export async function resolvePrincipal(
 
 async function apiKeyPrincipal(db: Db, secret: string): Promise<Principal> {
   const match = API_KEY.exec(secret)
-  if (!match) {
-    if (secret.split('.').length === 3)
-      throw new ApiError(401, 'jwt_invalid', 'workspace JWT authentication is not enabled on this server', {
-        check: 'not_supported',
-      })
-    throw new ApiError(401, 'api_key_invalid', 'the API key is malformed; keys look like wk_… or wv_…')
-  }
+  if (!match) throw new ApiError(401, 'api_key_invalid', 'the API key is malformed; keys look like wk_… or wv_…')
   const key = await db.selectFrom('api_keys').selectAll().where('id', '=', `key_${match[2]}`).executeTakeFirst()
   const invalid = new ApiError(401, 'api_key_invalid', 'unknown, revoked, expired or suspended API key')
   if (!key || !safeEqualHex(key.secret_hash, sha256Hex(secret))) throw invalid
@@ -79,7 +95,7 @@ async function sessionPrincipal(db: Db, req: FastifyRequest, token: string, idle
     .executeTakeFirst()
   const now = nowIso()
   if (!session || session.ended_at || session.expires_at <= now || session.absolute_expires_at <= now)
-    throw new ApiError(401, 'unauthenticated', 'the session has expired; log in again')
+    throw new StaleSessionError(401, 'unauthenticated', 'the session has expired; log in again')
   const user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirstOrThrow()
   if (user.disabled_at) throw new ApiError(403, 'account_disabled', 'this account is disabled')
   if (!SAFE_METHODS.has(req.method) && req.headers['x-csrf-token'] !== session.csrf_token)

@@ -1,5 +1,6 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { jwtOnlySubmits } from '../auth/workspace-jwt.js'
 import { ApiError } from '../errors.js'
 import type { Send } from './rest.js'
 import { mcpServer } from './server.js'
@@ -31,6 +32,7 @@ function injectSend(app: FastifyInstance, req: FastifyRequest): Send {
 const authenticated = async (req: FastifyRequest) => {
   if (req.principal.kind === 'anonymous')
     throw new ApiError(401, 'unauthenticated', 'the MCP endpoint needs an API key: Authorization: Bearer wk_…')
+  if (req.principal.kind === 'workspace_jwt') throw jwtOnlySubmits()
 }
 
 /** `/mcp` (PLATFORM.md §6): stateless Streamable HTTP, one MCP server and transport per request. */

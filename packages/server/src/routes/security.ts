@@ -1,6 +1,7 @@
 import { docDigest, fingerprint, KeyError, publicKeyFromPem, publicKeyPem } from '@warrant/core'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { decodeJwt } from 'jose'
 import { sql } from 'kysely'
 import { z } from 'zod'
 import { workspaceAccess } from '../auth/access.js'
@@ -10,7 +11,9 @@ import type { AppContext } from '../http/app.js'
 import { nowIso } from '../ids.js'
 import { title } from '../schemas/fields.js'
 import { recount } from '../services/counting.js'
-import { appendEvent } from '../services/log.js'
+import { appendEvent, appendEvents } from '../services/log.js'
+import { verifyOidcToken } from '../services/oidc/verify-token.js'
+import { patchSecurity, type SecuritySettings, securityPatch } from '../services/security-settings.js'
 import { publicWorkspace, type WorkspaceSettings } from '../services/workspaces.js'
 
 const wsParams = z.strictObject({ ws: z.string().max(40) })
@@ -161,14 +164,14 @@ export function securityRoutes(app: FastifyInstance, ctx: AppContext): void {
           })
           .where('fingerprint', '=', fp)
           .execute()
-        let runs_revoked = 0
+        let revoked: { id: string; model_id: string }[] = []
         if (since) {
-          const revoked = await sql<{ id: string }>`
+          const updated = await sql<{ id: string; model_id: string }>`
             update runs set attestation = attestation || ${json({ revoked: true, revoked_reason: 'signing_key_compromised' })}::jsonb
             where workspace_id = ${a.workspace.id} and attestation->>'key_fingerprint' = ${fp} and accepted_at >= ${since}
               and not coalesce((attestation->>'revoked')::boolean, false)
-            returning id`.execute(trx)
-          runs_revoked = revoked.rows.length
+            returning id, model_id`.execute(trx)
+          revoked = updated.rows.sort((x, y) => (x.id < y.id ? -1 : 1))
           await recount(trx, a.workspace.id, a.workspace.settings as WorkspaceSettings)
         }
         await appendEvent(trx, {
@@ -178,60 +181,38 @@ export function securityRoutes(app: FastifyInstance, ctx: AppContext): void {
           model: null,
           subject: { kind: 'signing_key', id: fp },
           at: now,
-          data: { fingerprint: fp, reason: b.reason, compromised_since: since, runs_revoked },
+          data: { fingerprint: fp, reason: b.reason, compromised_since: since, runs_revoked: revoked.length },
         })
+        await appendEvents(
+          trx,
+          revoked.map((run) => ({
+            chain: a.workspace.id,
+            type: 'run.revoked',
+            actor: { kind: 'user' as const, id: a.userId },
+            model: run.model_id,
+            subject: { kind: 'run', id: run.id },
+            at: now,
+            data: { run_id: run.id, reason: 'signing_key_compromised', signing_key: fp },
+          })),
+        )
         const signing_key = await trx
           .selectFrom('signing_keys')
           .selectAll()
           .where('fingerprint', '=', fp)
           .executeTakeFirstOrThrow()
-        return { signing_key, runs_revoked }
+        return { signing_key, runs_revoked: revoked.length }
       })
     },
   )
 
   r.patch(
     '/api/workspaces/:ws/security',
-    {
-      schema: {
-        tags: ['security'],
-        params: wsParams,
-        body: z.strictObject({
-          require_attestation: z.boolean().optional(),
-          attestation_max_age_minutes: z.number().int().min(5).max(1440).optional(),
-          trusted_issuers: z.unknown().optional(),
-          required_claims: z.unknown().optional(),
-          sigstore_san_patterns: z.unknown().optional(),
-        }),
-      },
-    },
+    { schema: { tags: ['security'], params: wsParams, body: securityPatch } },
     async (req) => {
       const a = await workspaceAccess(db, req.principal, req.params.ws, 'owner')
       const b = req.body
-      const unsupported = (['trusted_issuers', 'required_claims', 'sigstore_san_patterns'] as const).filter(
-        (k) => b[k] !== undefined,
-      )
-      if (unsupported.length)
-        throw new ApiError(
-          422,
-          'validation_failed',
-          'OIDC and Sigstore identity settings arrive with OIDC support; this server verifies workspace-key attestations only',
-          {
-            errors: unsupported.map((k) => ({
-              path: `/${k}`,
-              code: 'validation_failed',
-              message: 'not configurable yet',
-            })),
-          },
-        )
+      const security = patchSecurity(a.workspace.security as SecuritySettings, b, ctx.config.allowLoopbackIssuers)
       return db.transaction().execute(async (trx) => {
-        const security = {
-          ...(a.workspace.security as object),
-          ...(b.require_attestation !== undefined ? { require_attestation: b.require_attestation } : {}),
-          ...(b.attestation_max_age_minutes !== undefined
-            ? { attestation_max_age_minutes: b.attestation_max_age_minutes }
-            : {}),
-        }
         await trx
           .updateTable('workspaces')
           .set({ security: json(security) })
@@ -247,7 +228,7 @@ export function securityRoutes(app: FastifyInstance, ctx: AppContext): void {
           at: nowIso(),
           data: {
             policy_digest: docDigest(security),
-            require_attestation: (security as { require_attestation: boolean }).require_attestation,
+            require_attestation: security.require_attestation,
             runs_no_longer_counting,
           },
         })
@@ -263,6 +244,29 @@ export function securityRoutes(app: FastifyInstance, ctx: AppContext): void {
           ...(b.require_attestation ? { runs_no_longer_counting } : {}),
         }
       })
+    },
+  )
+
+  r.post(
+    '/api/workspaces/:ws/security/test-token',
+    { schema: { tags: ['security'], params: wsParams, body: z.strictObject({ token: z.string().max(16_384) }) } },
+    async (req) => {
+      const a = await workspaceAccess(db, req.principal, req.params.ws, 'owner')
+      // A dry run of EVIDENCE.md §6.7: nothing is stored and the jti is not consumed.
+      const out = await verifyOidcToken(db, ctx.oidc, a.workspace.security as SecuritySettings, req.body.token)
+      let claims: unknown = null
+      try {
+        claims = decodeJwt(req.body.token)
+      } catch {
+        claims = null
+      }
+      return {
+        valid: out.ok,
+        issuer: out.ok ? out.issuer : ((claims as { iss?: unknown } | null)?.iss ?? null),
+        claims,
+        identity: out.ok ? out.identity : null,
+        failures: out.ok ? [] : [{ check: out.check, message: out.message }],
+      }
     },
   )
 }

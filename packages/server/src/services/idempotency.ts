@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
+import { credentialId } from '../auth/principal.js'
 import type { Db } from '../db/open.js'
 import { json } from '../db/open.js'
 import { ApiError } from '../errors.js'
@@ -26,8 +27,7 @@ export async function withIdempotency(
   if (key === undefined) return { headers: {}, ...(await run()) }
   if (typeof key !== 'string' || !KEY.test(key))
     throw new ApiError(422, 'validation_failed', 'Idempotency-Key must be 1–128 printable ASCII characters')
-  const p = req.principal
-  const credential = p.kind === 'api_key' ? p.key.id : p.kind === 'session' ? p.user.id : `ip:${req.ip}`
+  const credential = credentialId(req.principal, req.ip)
   const digest = createHash('sha256')
     .update(`${req.method} ${req.url.split('?')[0]}\n`)
     .update(req.rawBody ?? Buffer.alloc(0))
