@@ -160,9 +160,9 @@ describe.each(BACKENDS)('attested submissions on %s', (kind) => {
         'bundle_version',
       ],
       [
-        'keyless',
+        'keyless with a certificate that does not parse',
         { ...signed, bundle: { ...signed.bundle, verificationMaterial: { certificate: { rawBytes: 'AA==' } } } },
-        'sigstore_not_configured',
+        'bundle_schema',
       ],
       ['half a legacy pair', { ...body('2'), signed_hash: docDigest(body('2').results) }, 'legacy_incomplete'],
     ]
@@ -242,6 +242,10 @@ describe.each(BACKENDS)('attested submissions on %s', (kind) => {
     })
     const stored = (await runs()).find((r: any) => r.id === signedRun.body.run_id)
     expect(stored).toMatchObject({ counting: false, attestation: { revoked: true } })
+    const events = (await owner.get(`/api/workspaces/${workspaceId}/events?limit=1000`)).body.items
+    expect(events.filter((e: any) => e.record.type === 'run.revoked').map((e: any) => e.record.data)).toEqual([
+      { run_id: signedRun.body.run_id, reason: 'signing_key_compromised', signing_key: fingerprint(key.publicKey) },
+    ])
     const after = await submit(bundled(body('9')))
     expect([after.status, after.body.error.details?.check]).toEqual([422, 'workspace_key_not_active'])
     const twice = await owner.post(`/api/workspaces/${workspaceId}/signing-keys/${fingerprint(key.publicKey)}/revoke`, {

@@ -16,6 +16,7 @@ import {
   evaluateAssertion,
   fingerprint,
   IN_TOTO_PAYLOAD_TYPE,
+  identityDigest,
   leafHash,
   objectiveAssurance,
   parseStrictJsonBytes,
@@ -34,7 +35,9 @@ import {
   verifyEnvelope,
   verifyInclusion,
 } from '@warrant/core'
-import type { Pins } from './pins.js'
+import { checkOidcMaterial } from './oidc.js'
+import type { Pins, SigstoreTools } from './pins.js'
+import { checkSigstoreRun, ciIdentityPinned } from './sigstore.js'
 
 /**
  * The ordered checks of `warrant audit` (EVIDENCE.md §12.2) as pure functions over the package bytes and the parsed
@@ -81,7 +84,7 @@ export interface AuditReport {
     log_vkeys: string[]
     workspace_keys: string[] | null
     ci_identities: 'not pinned' | number
-    trusted_roots: 'not pinned'
+    trusted_roots: 'not pinned' | string[]
   }
   package: { package_id: string | null; workspace_id: string | null; model_id: string | null; tree_size: number | null }
 }
@@ -136,8 +139,6 @@ export const NOT_BUILT: Record<string, string> = {
   L3: 'witness cosignatures are not verified by this version',
   E1: 'section records are not compared with their log events yet',
   E2: 'the presence of a log event for every record is not checked yet',
-  R4: 'Sigstore bundles are not verified by this version',
-  R7: 'raw OIDC tokens are not verified by this version',
 }
 
 /** The exit code a failure of each kind of check contributes. */
@@ -254,7 +255,7 @@ const keyOfPem = (pem: unknown, kinds: ('ecdsa-p256' | 'ed25519')[]): KeyObject 
 }
 
 /** Runs M1–V3 on a package that passed P3–P5. */
-export function auditPackage(doc: Json, pins: Pins): AuditReport {
+export function auditPackage(doc: Json, pins: Pins, tools: SigstoreTools): AuditReport {
   const rec = new Recorder()
   for (const id of ['P1', 'P2', 'P3', 'P4', 'P5']) rec.pass(id)
   const sections: Json = isObject(doc.sections) ? doc.sections : {}
@@ -633,10 +634,26 @@ export function auditPackage(doc: Json, pins: Pins): AuditReport {
           runFail('R6', id, `run ${id}: legacy signature invalid`)
       })
     } else if (att.method === 'sigstore') {
-      rec.insufficient('R4', `run ${id}: Sigstore bundles are not verified by this version`, id)
-    } else if (att.method === 'oidc_token') {
-      rec.insufficient('R7', `run ${id}: raw OIDC tokens are not verified by this version`, id)
-    } else if (att.method !== 'none') runFail('R2', id, `run ${id}: unknown attestation method ${String(att.method)}`)
+      rec.run('R4', () => {
+        const outcome = checkSigstoreRun(run, { workspace_id: workspaceId!, model_id: modelId!, body }, pins, tools)
+        if (outcome.ok) statementDigest = outcome.statement_digest
+        else if (outcome.exit === 3) rec.insufficient('R4', outcome.message, id)
+        else runFail('R4', id, outcome.message)
+      })
+    } else if (att.method !== 'oidc_token' && att.method !== 'none')
+      runFail('R2', id, `run ${id}: unknown attestation method ${String(att.method)}`)
+    // R7: raw OIDC tokens, the run's own (`oidc`) or one sent next to other material (`extra_oidc`).
+    const tokens: [unknown, { issuer: unknown; subject: unknown; claims: unknown } | null][] = []
+    if (att.method === 'oidc_token')
+      tokens.push([material.oidc, { issuer: att.issuer, subject: att.subject, claims: att.claims }])
+    if (material.extra_oidc !== undefined) tokens.push([material.extra_oidc, null])
+    for (const [token, identity] of tokens) {
+      rec.run('R7', () => {
+        const problem = checkOidcMaterial(token, identity, pins.oidc_issuer_keys)
+        if (problem === 'invalid') runFail('R7', id, `run ${id}: OIDC token invalid`)
+        if (problem === 'not_pinned') runFail('R7', id, `run ${id}: issuer key is not in the pinned JWK Set`)
+      })
+    }
 
     // R2: the receipt, and the run.accepted event it names.
     rec.run('R2', () => {
@@ -657,7 +674,7 @@ export function auditPackage(doc: Json, pins: Pins): AuditReport {
       const e = event?.record
       if (!event || e?.type !== 'run.accepted' || e.chain !== workspaceId || e.model !== modelId)
         return runFail('R2', id, `run ${id}: receipt names no proven run.accepted event`)
-      if (att.method === 'workspace_bundle' && bundle?.dsseEnvelope?.payload)
+      if ((att.method === 'workspace_bundle' || att.method === 'sigstore') && bundle?.dsseEnvelope?.payload)
         statementDigest ??= digest(decodeBase64(bundle.dsseEnvelope.payload) ?? new Uint8Array())
       const expectedData = {
         run_id: id,
@@ -671,7 +688,12 @@ export function auditPackage(doc: Json, pins: Pins): AuditReport {
           binding: att.binding,
           identity: att.identity,
           satisfies_requirement: att.satisfies_requirement,
-          identity_digest: null,
+          identity_digest: identityDigest({
+            issuer: att.issuer ?? null,
+            subject: att.subject ?? null,
+            san: att.san ?? null,
+            claims: att.claims ?? {},
+          }),
           statement_digest: statementDigest,
         },
         policy_digest: e.data?.policy_digest,
@@ -693,12 +715,20 @@ export function auditPackage(doc: Json, pins: Pins): AuditReport {
         results_count: (body.results as unknown[]).length,
         results_hash: run.results_hash,
         submission_digest: run.submission.digest,
-        material_digest: bundle ? docDigest(bundle) : signature ? digest(signature) : null,
+        material_digest: bundle
+          ? docDigest(bundle)
+          : signature
+            ? digest(signature)
+            : typeof material.oidc?.token === 'string'
+              ? digest(material.oidc.token)
+              : null,
+        extra_token_digest: typeof material.extra_oidc?.token === 'string' ? digest(material.extra_oidc.token) : null,
         attestation: {
           method: att.method,
           binding: att.binding,
           identity: att.identity,
           satisfies_requirement: att.satisfies_requirement,
+          ...(typeof att.issuer === 'string' ? { issuer: att.issuer, subject: att.subject, claims: att.claims } : {}),
           ...(att.key_fingerprint ? { key_fingerprint: att.key_fingerprint } : {}),
           ...(att.signing_time ? { signing_time: att.signing_time } : {}),
           ...(statementDigest ? { statement_digest: statementDigest } : {}),
@@ -723,7 +753,7 @@ export function auditPackage(doc: Json, pins: Pins): AuditReport {
       runFail('R8', id, `run ${id}: counted although its key was compromised`)
     rec.pass('R8')
   }
-  for (const id of ['R1', 'R2', 'R3', 'R5', 'R6', 'R8']) if (runs.length === 0) rec.pass(id)
+  for (const id of ['R1', 'R2', 'R3', 'R5', 'R6', 'R7', 'R8']) if (runs.length === 0) rec.pass(id)
 
   // K3: the history of every workspace key used by a run agrees with its proven log events.
   const chainEvents = [...eventLists.chain, ...eventLists.referenced].filter(
@@ -963,9 +993,14 @@ export function auditPackage(doc: Json, pins: Pins): AuditReport {
       }
       const a: Json = run.attestation ?? {}
       const keyRun = a.method === 'workspace_bundle' || a.method === 'workspace_signature'
-      const pinned = keyRun && pinnedKeys?.includes(a.key_fingerprint) === true
+      const identityRun = a.method === 'oidc_token' || a.method === 'sigstore'
+      const pinned = keyRun
+        ? pinnedKeys?.includes(a.key_fingerprint) === true
+        : identityRun && ciIdentityPinned(a, pins.ci_identities, tools)
       if (keyRun && pinnedKeys !== null && pinnedKeys.length > 0 && !pinned)
         rec.fail('I1', `run ${runId}: signer ${String(a.key_fingerprint)} is not pinned`, runId)
+      if (identityRun && pins.ci_identities?.length && !pinned)
+        rec.fail('I1', `run ${runId}: signer ${String(a.issuer)} ${String(a.san ?? a.subject)} is not pinned`, runId)
       if (
         (pins.policy.require_attestation && a.method === 'none') ||
         (pins.policy.require_payload_binding && a.binding !== 'payload') ||
@@ -1092,7 +1127,9 @@ export function auditPackage(doc: Json, pins: Pins): AuditReport {
       log_vkeys: pins.log.vkeys,
       workspace_keys: pins.workspace_keys,
       ci_identities: pins.ci_identities?.length ? pins.ci_identities.length : 'not pinned',
-      trusted_roots: 'not pinned',
+      trusted_roots: pins.sigstore_trusted_roots?.length
+        ? pins.sigstore_trusted_roots.map((r) => r.name)
+        : 'not pinned',
     },
     package: {
       package_id: typeof manifest?.package_id === 'string' ? manifest.package_id : null,

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import {
   type NoteVerifier,
   PINS_FORMAT,
@@ -6,6 +7,29 @@ import {
   StrictJsonError,
   verifyCheckpoint,
 } from '@warrant/core'
+import type * as server from '@warrant/server'
+
+/**
+ * What the audit takes from `@warrant/server` for Sigstore (EVIDENCE.md §6.4, §11): the same TrustedRoot loader, SAN
+ * matching and bundle verification the platform runs, imported lazily by the command so the CLI starts without them.
+ */
+export type SigstoreTools = Pick<
+  typeof server,
+  | 'loadTrustedRoot'
+  | 'parseThresholds'
+  | 'SigstoreTrustError'
+  | 'compileSanPattern'
+  | 'sanMatches'
+  | 'verifySigstoreBundle'
+>
+
+/** A pinned CI identity (§11 `ci_identities`): the issuer exactly, and at least one of a SAN pattern, subject, claims. */
+export interface CiIdentity {
+  issuer: string
+  san?: string
+  subject?: string
+  claims?: Record<string, string>
+}
 
 /** The pins file (EVIDENCE.md §11): what the auditor trusts, decided outside the package. */
 export interface Pins {
@@ -21,9 +45,10 @@ export interface Pins {
   workspace_id: string | null
   model_ids: string[] | null
   workspace_keys: string[] | null
-  ci_identities: unknown[] | null
+  ci_identities: CiIdentity[] | null
   oidc_issuer_keys: unknown[] | null
-  sigstore_trusted_roots: unknown[] | null
+  /** Each pinned TrustedRoot, loaded and checked against its SHA-256; named by its path as written in the pins. */
+  sigstore_trusted_roots: server.SigstoreRoot[] | null
   ai_models: string[] | null
   commits: Record<string, string> | null
   policy: {
@@ -90,12 +115,60 @@ const unknownMember = (o: Record<string, unknown>, allowed: Set<string>, prefix:
   if (extra) fail(`${prefix}${extra}`, 'unknown member')
 }
 
+const DEFAULT_THRESHOLDS = { tlog: 1, ctlog: 1, timestamp: 1 }
+
+/** `sigstore_trusted_roots`: each file (relative to the pins file) read, checked against its SHA-256, and parsed. */
+function trustedRoots(list: unknown[], baseDir: string, tools: SigstoreTools): server.SigstoreRoot[] {
+  return list.map((entry, i) => {
+    const member = `sigstore_trusted_roots[${i}]`
+    if (!isObject(entry)) return fail(member, 'must be {path, sha256, thresholds?}')
+    unknownMember(entry, new Set(['path', 'sha256', 'thresholds']), `${member}.`)
+    if (typeof entry.path !== 'string' || entry.path === '') fail(`${member}.path`, 'required file path')
+    if (typeof entry.sha256 !== 'string' || !FP.test(entry.sha256))
+      fail(`${member}.sha256`, 'must be 64 lower-case hex')
+    try {
+      return {
+        name: entry.path as string,
+        sha256: entry.sha256 as string,
+        issuers: [],
+        thresholds: tools.parseThresholds(entry.thresholds ?? DEFAULT_THRESHOLDS, member),
+        material: tools.loadTrustedRoot(resolve(baseDir, entry.path as string), entry.sha256 as string),
+      }
+    } catch (e) {
+      if (e instanceof tools.SigstoreTrustError) return fail(member, e.message.replace(`${member}: `, ''))
+      throw e
+    }
+  })
+}
+
+/** `ci_identities`: the issuer, and at least one of `san` (a pattern that compiles), `subject`, `claims`. */
+function ciIdentities(list: unknown[], tools: SigstoreTools): CiIdentity[] {
+  return list.map((entry, i) => {
+    const member = `ci_identities[${i}]`
+    if (!isObject(entry)) return fail(member, 'must be {issuer, san?, subject?, claims?}')
+    unknownMember(entry, new Set(['issuer', 'san', 'subject', 'claims']), `${member}.`)
+    const { issuer, san, subject, claims } = entry
+    if (typeof issuer !== 'string' || issuer === '') fail(`${member}.issuer`, 'required string')
+    if (san === undefined && subject === undefined && claims === undefined)
+      fail(member, 'pin at least one of san, subject, claims')
+    if (san !== undefined) {
+      if (typeof san !== 'string') fail(`${member}.san`, 'must be a regular expression')
+      const compiled = tools.compileSanPattern(san as string)
+      if (!compiled.ok) fail(`${member}.san`, compiled.message)
+    }
+    if (subject !== undefined && typeof subject !== 'string') fail(`${member}.subject`, 'must be a string')
+    if (claims !== undefined && (!isObject(claims) || Object.values(claims).some((v) => typeof v !== 'string')))
+      fail(`${member}.claims`, 'must map claim names to string values')
+    return entry as unknown as CiIdentity
+  })
+}
+
 /**
- * P2: strict JSON, the format, the schema and required members, and a pinned checkpoint signed by a pinned log key.
- * Files the pins reference (Sigstore trusted roots) are not read by this version: such pins are refused as usage
- * errors rather than silently ignored.
+ * P2: strict JSON, the format, the schema and required members, a pinned checkpoint signed by a pinned log key, and
+ * every referenced file (Sigstore trusted roots, relative to the pins file's directory `baseDir`) readable and
+ * matching its SHA-256.
  */
-export function parsePins(bytes: Uint8Array): Pins {
+export function parsePins(bytes: Uint8Array, baseDir: string, tools: SigstoreTools): Pins {
   let doc: unknown
   try {
     doc = parseStrictJsonBytes(bytes)
@@ -139,16 +212,16 @@ export function parsePins(bytes: Uint8Array): Pins {
   unknownMember(policy, POLICY, 'policy.')
   const scope = (policy.scope ?? 'implemented') as 'implemented' | 'all'
   if (scope !== 'implemented' && scope !== 'all') fail('policy.scope', 'must be implemented or all')
-  const sigstore_trusted_roots = optional(doc, 'sigstore_trusted_roots', list('sigstore_trusted_roots'))
-  if (sigstore_trusted_roots?.length)
-    fail('sigstore_trusted_roots', 'this version of warrant audit does not read Sigstore trusted roots')
+  const sigstore_trusted_roots = optional(doc, 'sigstore_trusted_roots', (v) =>
+    trustedRoots(list('sigstore_trusted_roots')(v), baseDir, tools),
+  )
   return {
     instance_keys,
     log: { origin: log.origin as string, vkeys, verifiers, checkpoint, min_tree_size, witnesses },
     workspace_id: optional(doc, 'workspace_id', str('workspace_id')),
     model_ids: optional(doc, 'model_ids', (v) => strings(v, 'model_ids')),
     workspace_keys,
-    ci_identities: optional(doc, 'ci_identities', list('ci_identities')),
+    ci_identities: optional(doc, 'ci_identities', (v) => ciIdentities(list('ci_identities')(v), tools)),
     oidc_issuer_keys: optional(doc, 'oidc_issuer_keys', list('oidc_issuer_keys')),
     sigstore_trusted_roots,
     ai_models: optional(doc, 'ai_models', (v) => strings(v, 'ai_models')),

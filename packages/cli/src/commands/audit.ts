@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import {
   type AuditReport,
   auditPackage,
@@ -56,11 +56,13 @@ export async function audit(pkgPath: string | undefined, opts: AuditOptions, io:
       if (!opts.pins) throw new Usage('usage: --pins PINS is required (create one with --init-pins PACKAGE)')
       const pkgBytes = readInput(io, pkgPath, 'package', MAX_PACKAGE_BYTES)
       const pinsBytes = readInput(io, opts.pins, 'pins file')
-      const pins = parsePins(pinsBytes)
+      // Sigstore verification is the platform's own (EVIDENCE.md §6.4), loaded only when an audit runs.
+      const tools = await import('@warrant/server')
+      const pins = parsePins(pinsBytes, dirname(resolve(io.cwd, opts.pins)), tools)
       const doc = readPackage(pkgBytes)
       let report: AuditReport
       try {
-        report = auditPackage(doc, pins)
+        report = auditPackage(doc, pins, tools)
       } catch (e) {
         // A structure no check anticipated is the package's fault, never a crash of the auditor.
         report = stopped(new StopAudit('P4', 1, `not a Warrant audit package: ${(e as Error).message}`))
@@ -199,7 +201,7 @@ function print(report: AuditReport, opts: AuditOptions, io: Io, pkgPath: string)
       : '  workspace keys: not pinned',
   )
   lines.push(
-    `  CI identities: ${report.trusted.ci_identities === 'not pinned' ? 'not pinned' : `${report.trusted.ci_identities} pinned`} · Sigstore trusted roots: not pinned`,
+    `  CI identities: ${report.trusted.ci_identities === 'not pinned' ? 'not pinned' : `${report.trusted.ci_identities} pinned`} · Sigstore trusted roots: ${report.trusted.trusted_roots === 'not pinned' ? 'not pinned' : report.trusted.trusted_roots.join(', ')}`,
   )
   if (report.runs.length) {
     lines.push('', 'Runs')

@@ -1,49 +1,39 @@
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { parseStrictJson, type Result } from '@warrant/core'
-import {
-  Checkout,
-  DEFAULT_OPTIONS,
-  evaluateWith,
-  excerptFor,
-  judge,
-  type ProviderName,
-  type Tier2Cache,
-  type Tier2Verdict,
-  tier2Provider,
-} from '@warrant/verifier'
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import type { Result } from '@warrant/core'
+import { Checkout, DEFAULT_OPTIONS, evaluateWith } from '@warrant/verifier'
+import { type Attestation, attestBody, type Body, chooseAttestation, SigningError } from '../attest.js'
 import { type Io, UsageError } from '../io.js'
+import type { OutputFormat } from '../output/index.js'
 import { detectPipeline } from '../pipeline.js'
 import { PlatformClient, PlatformError } from '../platform-client.js'
 import { progressLine } from '../progress.js'
+import { report } from '../run/report.js'
+import { parseChangedFiles, touches } from '../run/scope.js'
+import { type Tier2Config, tier2Results } from '../run/tier2.js'
+import type { ModelRun, PendingAssertion, Submitted } from '../run/types.js'
 import { VERSION } from '../version.js'
 import { exitCodeFor } from './run-checks.js'
-import { readSigningKey, signedBody } from './sign.js'
 
-interface PendingAssertion {
-  id: string
-  control_id: string
-  type: string
-  params: Record<string, unknown>
-  description: string
-  repo: string | null
-  digest: string
-  control: { id: string; title: string }
-  tier2_prompt: string
-  tier2_prompt_hash: string
-}
-
-interface RunOptions {
-  model: string
+export interface RunOptions {
+  /** One model id, or `all` for every model the key can see. */
+  models: { id: string } | 'all'
   url?: string
   projectRoot?: string
   repo?: string
   dryRun: boolean
   signingKey?: string
-  output: 'text' | 'json'
+  /** `--oidc-token-env VAR`: also send the raw CI token from VAR as `X-CI-Attestation` (EVIDENCE.md §6.7). */
+  oidcTokenEnv?: string
+  /** `--require-attestation`: fail (exit 2) rather than submit unattested results. */
+  requireAttestation?: boolean
+  output: OutputFormat
   testExecution: boolean
-  tier2: { provider: ProviderName; model: string; baseUrl?: string } | null
+  tier2: Tier2Config | null
+  concurrency: number
+  /** The `--changed-files` argument (a file, or `-` for standard input). */
+  changedFiles?: string
 }
 
 const MAX_DETAILS = 2048
@@ -71,10 +61,27 @@ function resultItem(a: PendingAssertion, r: Result, durationMs: number) {
   }
 }
 
+const SIGNED_BY: Record<Attestation['signer']['method'], string> = {
+  workspace_bundle: 'signed with the workspace key',
+  sigstore: 'signed keylessly with Sigstore',
+  none: 'unsigned',
+}
+
+/** A submission the platform refused or never answered: nothing of that model's run was recorded. */
+class NotRecorded extends Error {
+  constructor(
+    readonly modelId: string,
+    readonly refused: PlatformError,
+  ) {
+    super(refused.message)
+  }
+}
+
 /**
- * `warrant run MODEL`: pulls every assertion of the model for this repo, verifies Tier 1 on the checkout, and submits
- * one run (signed when a workspace key is given). Tier 2 is not configured in this version: each item gets a skipped
- * Tier 2 result with provider `none`, which never counts as a pass. A developer key runs everything and submits nothing.
+ * `warrant run MODEL` / `warrant run --all`: pulls the assertions of each model for this repo, verifies Tier 1 on the
+ * checkout, keeps those touching `--changed-files` when given, asks Tier 2, and submits one run per model, attested as
+ * EVIDENCE.md §6.1 "CLI side" says (workspace key, else keyless Sigstore when the CI offers a token; the raw token
+ * only when asked). A developer key runs everything and submits nothing.
  */
 export async function run(opts: RunOptions, io: Io): Promise<number> {
   const client = PlatformClient.fromEnv(io, opts.url)
@@ -91,165 +98,155 @@ export async function run(opts: RunOptions, io: Io): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message)
   }
-  const key = opts.signingKey ? readSigningKey(opts.signingKey, io.cwd) : undefined
+  const attestation = chooseAttestation(opts, io)
+  const changed = opts.changedFiles === undefined ? undefined : await changedFiles(opts.changedFiles, io)
+  const done: ModelRun[] = []
+  const context: ModelContext = { opts, io, client, checkout, root, pipeline, attestation, changed }
   try {
-    const model = await client.get<{ id: string; workspace_id: string }>(
-      `/api/models/${encodeURIComponent(opts.model)}`,
-    )
-    const pulled = await client.get<{ assertions: PendingAssertion[] }>(
-      `/api/models/${encodeURIComponent(model.id)}/verification/assertions?repo=${encodeURIComponent(pipeline.repo ?? '')}`,
-    )
-    const progress = progressLine(io, 'warrant: verifying')
-    const started = Date.now()
-    const evaluated = await evaluateWith(
-      pulled.assertions.map((a) => ({ id: a.id, type: a.type, params: a.params })),
-      { checkout, options: { ...DEFAULT_OPTIONS, testExecution: opts.testExecution } },
-      (d, t) => progress.update(d, t),
-    )
-    progress.end()
-    const perItem = pulled.assertions.length ? Math.round((Date.now() - started) / pulled.assertions.length) : 0
-    const tier2 = await tier2Results(pulled.assertions, evaluated, checkout, opts.tier2, io, root)
-    const results = [...pulled.assertions.map((a, i) => resultItem(a, evaluated[i]!, perItem)), ...tier2.items].sort(
-      (x, y) => (x.assertion_id < y.assertion_id ? -1 : x.assertion_id > y.assertion_id ? 1 : x.tier - y.tier),
-    )
-    const failing = [
-      ...pulled.assertions.flatMap((a, i) => {
-        const r = evaluated[i]!
-        // Like `warrant check`: a skip is acceptable only for a type this verifier knows (test execution disabled).
-        if (exitCodeFor([r]) === 0) return []
-        const where = r.locations[0] ? ` ${r.locations[0].file}:${r.locations[0].line}` : ''
-        return [`${r.status.toUpperCase()} ${a.control.id} ${a.id} ${a.type}${where}: ${r.details}`]
-      }),
-      ...tier2.failing,
-    ]
-    let body: Record<string, unknown> = { pipeline, verifier: { name: 'warrant', version: VERSION }, results }
-    if (key) body = signedBody(body as never, key, model.workspace_id, model.id, new Date()).signed
-    let submitted:
-      | { run_id: string; counting: boolean; status_changes: { control_id: string; from: string; to: string }[] }
-      | undefined
-    let note: string
-    if (pulled.assertions.length === 0) note = 'no assertion applies to this repo; nothing to submit'
-    else if (opts.dryRun) note = 'dry run: nothing submitted'
-    else if (client.keyScope !== 'verifier')
-      note = 'developer key (wk_): results verified locally and not submitted; CI submits with a verifier key (wv_)'
-    else {
-      const answer: NonNullable<typeof submitted> = await client.post(
-        `/api/models/${encodeURIComponent(model.id)}/verification/results`,
-        body,
-        { 'Idempotency-Key': randomUUID() },
-      )
-      submitted = answer
-      note = `submitted as ${answer.run_id}${key ? ' (signed with the workspace key)' : ' (unsigned)'}`
-    }
-    const counts = { pass: 0, fail: 0, error: 0, skipped: 0 }
-    for (const r of evaluated) counts[r.status]++
-    if (opts.output === 'json')
-      io.stdout(
-        `${JSON.stringify({ model_id: model.id, pipeline, counts, tier2: { asked: tier2.asked, cached: tier2.cached, precheck: tier2.precheck }, failing, submitted: submitted ?? null, note }, null, 2)}\n`,
-      )
-    else {
-      if (opts.tier2)
-        io.stdout(
-          `Tier 2 (${opts.tier2.provider} ${opts.tier2.model}): ${tier2.asked} asked, ${tier2.cached} from the cache, ${tier2.precheck} stubs found without a model\n`,
-        )
-      io.stdout(
-        `${pulled.assertions.length} assertions on ${pipeline.commit_sha.slice(0, 12)}${pipeline.repo ? ` (${pipeline.repo})` : ''}: ${counts.pass} pass, ${counts.fail} fail, ${counts.error} error, ${counts.skipped} skipped\n`,
-      )
-      for (const f of failing) io.stdout(`${f}\n`)
-      for (const c of submitted?.status_changes ?? []) io.stdout(`${c.control_id}: ${c.from} -> ${c.to}\n`)
-      io.stdout(`${note}\n`)
-    }
-    return failing.length > 0 ? 1 : 0
+    const ids = opts.models === 'all' ? await allModels(client) : [opts.models.id]
+    for (const id of ids) done.push(await runModel(id, context))
   } catch (e) {
-    if (!(e instanceof PlatformError)) throw e
-    io.stderr(`warrant: ${e.code}: ${e.message}\n`)
+    if (e instanceof NotRecorded) {
+      io.stderr(`warrant: ${e.refused.code}: ${e.refused.message}\n`)
+      io.stderr(
+        `warrant: the run of ${e.modelId} was not recorded: the platform answered ${e.refused.status || 'nothing'} to its only submission, so nothing of it was submitted; re-run to submit\n`,
+      )
+    } else if (e instanceof PlatformError || e instanceof SigningError) {
+      io.stderr(`warrant: ${e.code}: ${e.message}\n`)
+      const more = done.some((m) => m.submitted) ? 'more ' : ''
+      io.stderr(`warrant: the run stopped before submitting: nothing ${more}was submitted\n`)
+    } else throw e
+    for (const m of done) io.stderr(`warrant: ${m.model_id}: ${m.note}\n`)
     return 3
   }
+  report(done, opts, pipeline, changed, io)
+  return done.some((m) => m.failing.length > 0) ? 1 : 0
 }
 
-/**
- * Tier 2 for the assertions that pass Tier 1: one question each, with the platform's prompt and the excerpt Tier 1
- * located, cached on disk by (prompt hash, excerpt hash). Without a provider every assertion gets a skipped Tier 2
- * result (provider `none`), which never passes.
- */
-async function tier2Results(
-  assertions: PendingAssertion[],
-  evaluated: Result[],
-  checkout: Checkout,
-  config: RunOptions['tier2'],
-  io: Io,
-  root: string,
-) {
-  const failing: string[] = []
-  if (!config) {
-    const items = assertions.map((a) => ({
-      assertion_id: a.id,
-      assertion_digest: a.digest,
-      tier: 2,
-      result: 'skipped',
-      details: 'Tier 2 is not configured',
-      provider: 'none',
-    }))
-    return { items, failing, asked: 0, cached: 0, precheck: 0 }
-  }
-  const env = io.env ?? process.env
-  const apiKey = config.provider === 'anthropic' ? env.ANTHROPIC_API_KEY : env.OPENAI_API_KEY
-  const provider = tier2Provider({ ...config, ...(apiKey ? { apiKey } : {}) })
-  const cache = fileCache(join(root, '.warrant', 'tier2-cache.json'))
-  let asked = 0
-  let cached = 0
-  let precheck = 0
-  const items = []
-  for (const [i, a] of assertions.entries()) {
-    const t1 = evaluated[i]!
-    if (t1.status !== 'pass') continue
-    const verdict = await judge(
-      provider,
-      { text: a.tier2_prompt, hash: a.tier2_prompt_hash },
-      await excerptFor(checkout, t1.locations[0]),
-      cache,
-      a.type,
-    )
-    if (verdict.cached) cached++
-    else if (verdict.static) precheck++
-    else asked++
-    if (verdict.result !== 'pass')
-      failing.push(
-        `TIER2 ${verdict.result.toUpperCase()} ${a.control.id} ${a.id} ${a.type}: ${verdict.rationale ?? verdict.details}`,
+interface ModelContext {
+  opts: RunOptions
+  io: Io
+  client: PlatformClient
+  checkout: Checkout
+  root: string
+  pipeline: ReturnType<typeof detectPipeline>
+  attestation: Attestation
+  changed: Set<string> | undefined
+}
+
+/** One model: pull, Tier 1, selection, Tier 2, and its single submission. */
+async function runModel(id: string, ctx: ModelContext): Promise<ModelRun> {
+  const { opts, io, client, checkout, root, pipeline, attestation, changed } = ctx
+  const since = (t: number) => Math.round(performance.now() - t)
+  let phase = performance.now()
+  const model = await client.get<{ id: string; workspace_id: string }>(`/api/models/${encodeURIComponent(id)}`)
+  const pulled = await client.get<{ assertions: PendingAssertion[] }>(
+    `/api/models/${encodeURIComponent(model.id)}/verification/assertions?repo=${encodeURIComponent(pipeline.repo ?? '')}`,
+  )
+  const pullMs = since(phase)
+  phase = performance.now()
+  const progress = progressLine(io, 'warrant: verifying')
+  const started = Date.now()
+  const all = await evaluateWith(
+    pulled.assertions.map((a) => ({ id: a.id, type: a.type, params: a.params })),
+    { checkout, options: { ...DEFAULT_OPTIONS, testExecution: opts.testExecution } },
+    (d, t) => progress.update(d, t),
+  )
+  progress.end()
+  const perItem = pulled.assertions.length ? Math.round((Date.now() - started) / pulled.assertions.length) : 0
+  const keep = pulled.assertions.map((a, i) => !changed || touches(a, all[i]!, changed))
+  const assertions = pulled.assertions.filter((_, i) => keep[i])
+  const evaluated = all.filter((_, i) => keep[i])
+  const tier1Ms = since(phase)
+  phase = performance.now()
+  const tier2 = await tier2Results(assertions, evaluated, checkout, opts.tier2, {
+    concurrency: opts.concurrency,
+    env: io.env ?? process.env,
+    root,
+  })
+  const tier2Ms = since(phase)
+  const results = [...assertions.map((a, i) => resultItem(a, evaluated[i]!, perItem)), ...tier2.items].sort((x, y) =>
+    x.assertion_id < y.assertion_id ? -1 : x.assertion_id > y.assertion_id ? 1 : x.tier - y.tier,
+  )
+  const failing = [
+    ...assertions.flatMap((a, i) => {
+      const r = evaluated[i]!
+      // Like `warrant check`: a skip is acceptable only for a type this verifier knows (test execution disabled).
+      if (exitCodeFor([r]) === 0) return []
+      const where = r.locations[0] ? ` ${r.locations[0].file}:${r.locations[0].line}` : ''
+      return [`${r.status.toUpperCase()} ${a.control.id} ${a.id} ${a.type}${where}: ${r.details}`]
+    }),
+    ...tier2.failing,
+  ]
+  const body: Body = { pipeline: { ...pipeline }, verifier: { name: 'warrant', version: VERSION }, results }
+  let submitted: Submitted | null = null
+  let submitMs = 0
+  let note: string
+  if (pulled.assertions.length === 0) note = 'no assertion applies to this repo; nothing to submit'
+  else if (assertions.length === 0) note = `no assertion touches the ${changed!.size} changed files; nothing to submit`
+  else if (opts.dryRun) note = 'dry run: nothing submitted'
+  else if (client.keyScope !== 'verifier')
+    note = 'developer key (wk_): results verified locally and not submitted; CI submits with a verifier key (wv_)'
+  else {
+    phase = performance.now()
+    // Signed only when it is submitted: a keyless signature is a public log entry.
+    const signed = await attestBody(body, attestation.signer, model.workspace_id, model.id, new Date())
+    try {
+      submitted = await client.post<Submitted>(
+        `/api/models/${encodeURIComponent(model.id)}/verification/results`,
+        signed.body,
+        { 'Idempotency-Key': randomUUID(), ...attestation.headers },
       )
-    items.push({
-      assertion_id: a.id,
-      assertion_digest: a.digest,
-      tier: 2,
-      result: verdict.result,
-      details: verdict.details.slice(0, 2000),
-      ...(t1.evidence_digest ? { evidence_digest: t1.evidence_digest } : {}),
-      provider: config.provider,
-      ...(verdict.model ? { model: verdict.model.slice(0, 128) } : {}),
-      prompt_hash: a.tier2_prompt_hash,
-      ...(verdict.rationale ? { rationale: verdict.rationale } : {}),
-    })
+    } catch (e) {
+      throw e instanceof PlatformError ? new NotRecorded(model.id, e) : e
+    }
+    submitMs = since(phase)
+    note = `submitted as ${submitted.run_id} (${SIGNED_BY[attestation.signer.method]}${
+      attestation.headers['x-ci-attestation'] ? ", with the CI's OIDC token" : ''
+    })`
   }
-  cache.save()
-  return { items, failing, asked, cached, precheck }
+  const counts = { pass: 0, fail: 0, error: 0, skipped: 0 }
+  for (const r of evaluated) counts[r.status]++
+  const rendered = assertions.flatMap((a, i) => [{ ...evaluated[i]!, control: a.control.id }, tier2.rendered[i]!])
+  return {
+    model_id: model.id,
+    pulled: pulled.assertions.length,
+    assertions,
+    counts,
+    tier2: { asked: tier2.asked, cached: tier2.cached, precheck: tier2.precheck, usage: tier2.usage },
+    failing,
+    rendered,
+    submitted,
+    note,
+    timings: { pull_ms: pullMs, tier1_ms: tier1Ms, tier2_ms: tier2Ms, submit_ms: submitMs },
+  }
 }
 
-/** The Tier 2 cache as one JSON file; a missing or unreadable file is an empty cache. */
-function fileCache(path: string): Tier2Cache & { save(): void } {
-  let entries: Record<string, Tier2Verdict> = {}
+/** Every model the key can read, following the list's cursor (PLATFORM.md §5.7). */
+async function allModels(client: PlatformClient): Promise<string[]> {
+  const ids: string[] = []
+  let cursor: string | null = null
+  do {
+    const page: { items: { id: string }[]; next_cursor: string | null } = await client.get(
+      `/api/models?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    )
+    ids.push(...page.items.map((m) => m.id))
+    cursor = page.next_cursor
+  } while (cursor)
+  // Fail closed: a CI job whose key sees nothing must not pass for having verified nothing.
+  if (ids.length === 0) throw new UsageError('--all: this key can see no model; nothing was verified', 'no_models')
+  return ids
+}
+
+async function changedFiles(arg: string, io: Io): Promise<Set<string>> {
+  let text: string
   try {
-    entries = parseStrictJson(readFileSync(path, 'utf8'), { integersOnly: false }) as Record<string, Tier2Verdict>
-  } catch {
-    entries = {}
+    text = arg === '-' ? await io.readStdin() : await readFile(resolve(io.cwd, arg), 'utf8')
+  } catch (e) {
+    throw new UsageError(
+      `--changed-files: cannot read ${arg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'changed_files_unreadable',
+    )
   }
-  return {
-    get: (key) => entries[key],
-    set: (key, verdict) => {
-      entries[key] = verdict
-    },
-    save: () => {
-      mkdirSync(dirname(path), { recursive: true })
-      writeFileSync(path, JSON.stringify(entries))
-    },
-  }
+  return parseChangedFiles(text, arg === '-' ? '<stdin>' : arg)
 }

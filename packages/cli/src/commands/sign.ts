@@ -1,74 +1,20 @@
-import type { KeyObject } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import {
-  buildResultsStatement,
-  digest,
-  docDigest,
-  fingerprint,
-  IN_TOTO_PAYLOAD_TYPE,
-  parseStrictJson,
-  privateKeyFromPem,
-  publicOf,
-  StrictJsonError,
-  signEnvelope,
-  statementPayload,
-} from '@warrant/core'
+import { digest, docDigest, parseStrictJson, StrictJsonError } from '@warrant/core'
+import { attestBody, type Body, chooseAttestation } from '../attest.js'
 import { type Io, UsageError } from '../io.js'
 
-export interface Body {
-  pipeline: { commit_sha: string; repo?: string; ref?: string } & Record<string, unknown>
-  verifier: Record<string, unknown>
-  results: { tier: number }[]
-  bundle?: unknown
-}
-
-/** Adds a workspace-key bundle (§6.5) to a results body: the statement over it, signed as a DSSE envelope. */
-export function signedBody<B extends Body>(body: B, key: KeyObject, workspace: string, model: string, now: Date) {
-  const statement = buildResultsStatement({
-    workspace_id: workspace,
-    model_id: model,
-    repo: (body.pipeline.repo ?? '').toLowerCase(),
-    pipeline: body.pipeline,
-    verifier: body.verifier,
-    results: body.results,
-    created_at: now.toISOString(),
-  })
-  const payload = statementPayload(statement)
-  const hint = fingerprint(publicOf(key))
-  const signed = {
-    ...body,
-    bundle: {
-      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-      verificationMaterial: { publicKey: { hint } },
-      dsseEnvelope: signEnvelope(IN_TOTO_PAYLOAD_TYPE, payload, key),
-    },
-  }
-  return { signed, payload, hint }
-}
-
-/** Reads a workspace signing key; anything but ECDSA P-256 is a usage error. */
-export function readSigningKey(file: string, cwd: string): KeyObject {
-  let key: KeyObject
-  try {
-    key = privateKeyFromPem(readFileSync(resolve(cwd, file), 'utf8'))
-  } catch (e) {
-    throw new UsageError(`cannot read the signing key ${file}: ${(e as Error).message}`)
-  }
-  if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
-    throw new UsageError('the signing key must be ECDSA P-256 (warrant keygen writes one)')
-  return key
-}
-
 /**
- * `warrant sign`: adds a workspace-key bundle (EVIDENCE.md §6.5) to a results submission body: the in-toto statement
- * over the results hash, commit, repo and pipeline, as a DSSE envelope signed with the workspace's P-256 key.
+ * `warrant sign`: adds a bundle over the in-toto statement (EVIDENCE.md §5.2: results hash, commit, repo, pipeline)
+ * to a results submission body: a workspace-key bundle (§6.5) with `--signing-key`, else a keyless Sigstore bundle
+ * (§6.4) when the CI offers an OIDC token. It only writes the body, so there is nothing to send a raw token with, and
+ * with nothing to sign it fails (exit 2): an unsigned copy of the input would be no use.
  */
-export function sign(
+export async function sign(
   file: string,
-  opts: { signingKey: string; workspace: string; model: string; out?: string; now?: Date },
+  opts: { signingKey?: string; workspace: string; model: string; out?: string; now?: Date },
   io: Io,
-): number {
+): Promise<number> {
   let body: Body
   try {
     body = parseStrictJson(readFileSync(resolve(io.cwd, file), 'utf8')) as Body
@@ -79,11 +25,14 @@ export function sign(
   if (typeof body !== 'object' || body === null || !body.pipeline || !Array.isArray(body.results) || !body.verifier)
     throw new UsageError(`${file} is not a results submission body ({pipeline, verifier, results})`)
   if (body.bundle !== undefined) throw new UsageError(`${file} already carries a bundle`)
-  const key = readSigningKey(opts.signingKey, io.cwd)
-  const { signed, payload, hint } = signedBody(body, key, opts.workspace, opts.model, opts.now ?? new Date())
-  const text = `${JSON.stringify(signed)}\n`
+  const { signer } = chooseAttestation(
+    { ...(opts.signingKey ? { signingKey: opts.signingKey } : {}), requireAttestation: true },
+    io,
+  )
+  const signed = await attestBody(body, signer, opts.workspace, opts.model, opts.now ?? new Date())
+  const text = `${JSON.stringify(signed.body)}\n`
   if (opts.out) writeFileSync(resolve(io.cwd, opts.out), text)
   else io.stdout(text)
-  io.stderr(`results_hash ${docDigest(body.results)}\nstatement_digest ${digest(payload)}\nkey ${hint}\n`)
+  io.stderr(`results_hash ${docDigest(body.results)}\nstatement_digest ${digest(signed.payload!)}\n${signed.signer}\n`)
   return 0
 }
