@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { configFromEnv, createServer } from '@warrant/server'
 import { sql } from 'kysely'
 import pg from 'pg'
+import { benchLog } from './log.js'
 
 /**
  * Platform benchmark (issue: platform server, "Speed"): a 1,000-control / 10,000-assertion model, a 10,000-result run,
@@ -213,13 +214,23 @@ async function postgresDatabase(): Promise<{ url: string; drop: () => Promise<vo
   }
 }
 
+const logLeaves = Number(process.env.WARRANT_BENCH_LOG_LEAVES ?? 1_000_000)
 let errors = await benchBackend('pglite', undefined)
+await benchLog('pglite', undefined, Math.min(logLeaves, 100_000))
 const database = await postgresDatabase()
 if (database) {
   try {
     errors += await benchBackend('postgres', database.url)
   } finally {
     await database.drop()
+  }
+}
+const logDatabase = await postgresDatabase()
+if (logDatabase) {
+  try {
+    await benchLog('postgres', logDatabase.url, logLeaves)
+  } finally {
+    await logDatabase.drop()
   }
 }
 process.exitCode = errors ? 1 : 0

@@ -1,12 +1,19 @@
-import { createPublicKey } from 'node:crypto'
-import { consistencyProof, ecPublicJwk, inclusionProof, parseStrictJsonBytes, publicKeyPem } from '@warrant/core'
+import {
+  consistencyProof,
+  ecPublicJwk,
+  inclusionProof,
+  parseStrictJsonBytes,
+  publicKeyPem,
+  verifierKey,
+} from '@warrant/core'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { workspaceAccess } from '../auth/access.js'
 import { ApiError } from '../errors.js'
 import type { AppContext } from '../http/app.js'
-import { treeOf } from '../services/checkpoints.js'
+import { spkiPublicKey as keyOf } from '../services/instance-keys.js'
+import { cachedTree } from '../services/log-tree.js'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 const size = z.coerce
@@ -26,8 +33,8 @@ export function logRoutes(app: FastifyInstance, ctx: AppContext): void {
       .selectFrom('instance_keys')
       .select(['purpose', 'fingerprint', 'public_spki', 'status', 'created_at', 'retired_at', 'log_index'])
       .orderBy('created_at', 'desc')
+      .orderBy('log_index', 'desc')
       .execute()
-  const keyOf = (spki: Uint8Array) => createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })
 
   r.get('/.well-known/jwks', { schema: { hide: true }, ...publicRoute }, async (_req, reply) => {
     const rows = (await keyRows()).filter((k) => k.purpose === 'instance')
@@ -58,12 +65,10 @@ export function logRoutes(app: FastifyInstance, ctx: AppContext): void {
       instance_keys: rows.filter((k) => k.purpose === 'instance').map(base),
       log_keys: rows
         .filter((k) => k.purpose === 'log')
-        .map((k) => ({
-          name: ctx.evidence.origin,
-          key_id: ctx.evidence.vkey.split('+')[1],
-          vkey: k.fingerprint === ctx.evidence.logKey.fingerprint ? ctx.evidence.vkey : null,
-          ...base(k),
-        })),
+        .map((k) => {
+          const vkey = verifierKey(ctx.evidence.origin, keyOf(k.public_spki))
+          return { name: ctx.evidence.origin, key_id: vkey.split('+')[1], vkey, ...base(k) }
+        }),
     }
   })
 
@@ -136,7 +141,7 @@ export function logRoutes(app: FastifyInstance, ctx: AppContext): void {
       }
       if (index === undefined || index >= checkpoint.tree_size)
         throw new ApiError(404, 'entry_not_found', 'no such entry in the tree of that size')
-      const tree = await treeOf(db, checkpoint.tree_size)
+      const tree = await cachedTree(db, checkpoint.tree_size, { leaves: [index] })
       return {
         origin: ctx.evidence.origin,
         index,
@@ -159,7 +164,7 @@ export function logRoutes(app: FastifyInstance, ctx: AppContext): void {
           'tree_size_invalid',
           'first and second must be sizes of signed checkpoints with 1 ≤ first ≤ second',
         )
-      const tree = await treeOf(db, second.tree_size)
+      const tree = await cachedTree(db, second.tree_size, { prefixes: [first.tree_size] })
       return {
         origin: ctx.evidence.origin,
         first: first.tree_size,
