@@ -42,9 +42,16 @@ describe.each(BACKENDS)('workspace lifecycle on %s', (kind) => {
     const events = await owner.get(`/api/workspaces/${workspaceId}/events`)
     expect(events.status).toBe(200)
     const types = events.body.items.map((e: any) => e.record.type)
-    expect(types).toEqual(['security.changed', 'workspace.changed', 'workspace.changed'])
-    expect(events.body.items.map((e: any) => e.seq)).toEqual([1, 2, 3])
-    expect(events.body.items[1].record.data.change).toBe('archived')
+    expect(types).toEqual([
+      'security.changed',
+      'api_key.changed',
+      'model.changed',
+      'workspace.changed',
+      'workspace.changed',
+      'model.changed',
+    ])
+    expect(events.body.items.map((e: any) => e.seq)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(events.body.items[3].record.data.change).toBe('archived')
     const page = await owner.get(`/api/workspaces/${workspaceId}/events?after_seq=1&limit=1`)
     expect(page.body.items.map((e: any) => e.seq)).toEqual([2])
     expect(page.body.next_cursor).toBe('2')

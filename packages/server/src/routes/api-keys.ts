@@ -8,6 +8,10 @@ import { ApiError, notFound } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { nowIso } from '../ids.js'
 import { text } from '../schemas/fields.js'
+import { apiKeyChanged } from '../services/change-events.js'
+import { logActor } from '../services/controls.js'
+import { appendEvent } from '../services/log.js'
+import { actorOf } from './common.js'
 
 type KeyRow = {
   id: string
@@ -112,7 +116,13 @@ export function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
         revoked_at: null,
         revoked_by: null,
       }
-      await db.insertInto('api_keys').values(row).execute()
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('api_keys').values(row).execute()
+        await appendEvent(
+          trx,
+          apiKeyChanged(row, 'created', logActor(actorOf(req.principal, a.userId)), row.created_at),
+        )
+      })
       return reply
         .status(201)
         .send({ api_key: publicKey({ ...row, model_ids: req.body.model_ids ?? null }, false), secret: key.secret })
@@ -135,11 +145,17 @@ export function apiKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (a.role !== 'owner' && key.created_by !== a.userId)
         throw new ApiError(403, 'forbidden', 'only workspace owners revoke keys created by someone else')
       if (!key.revoked_at)
-        await db
-          .updateTable('api_keys')
-          .set({ revoked_at: nowIso(), revoked_by: a.userId })
-          .where('id', '=', key.id)
-          .execute()
+        await db.transaction().execute(async (trx) => {
+          const at = nowIso()
+          const revoked = await trx
+            .updateTable('api_keys')
+            .set({ revoked_at: at, revoked_by: a.userId })
+            .where('id', '=', key.id)
+            .where('revoked_at', 'is', null)
+            .executeTakeFirst()
+          if (Number(revoked.numUpdatedRows) === 1)
+            await appendEvent(trx, apiKeyChanged(key, 'revoked', logActor(actorOf(req.principal, a.userId)), at))
+        })
       return reply.status(204).send()
     },
   )

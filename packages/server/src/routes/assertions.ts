@@ -1,17 +1,16 @@
-import { CATALOGUE, catalogueData, textDigest, validateAssertionItem } from '@warrant/core'
+import { CATALOGUE, catalogueData, validateAssertionItem } from '@warrant/core'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { modelAccess, workspaceAccess } from '../auth/access.js'
 import type { Db } from '../db/open.js'
-import { json, lockModel } from '../db/open.js'
+import { lockModel } from '../db/open.js'
 import { ApiError, type FieldError, notFound, validationError } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { nowIso } from '../ids.js'
 import { booleanQuery, cursor, limit, note } from '../schemas/fields.js'
-import { type AssertionItem, insertAssertions, logActor } from '../services/controls.js'
+import { type AssertionItem, deleteAssertions, insertAssertions } from '../services/controls.js'
 import { withIdempotency } from '../services/idempotency.js'
-import { appendEvent } from '../services/log.js'
 import { presentAssertion, presentControl } from '../services/present.js'
 import { recompute } from '../services/recompute.js'
 import { loadModelState } from '../services/state.js'
@@ -87,25 +86,50 @@ export function assertionRoutes(app: FastifyInstance, ctx: AppContext): void {
       const { model, workspace, userId } = await modelAccess(db, p, req.params.m, 'author')
       const items = validateItems(itemsOf(req.body))
       const out = await withIdempotency(db, req, async () => {
-        const result = await db.transaction().execute(async (trx) => {
+        const settings = settingsOf(workspace)
+        const { inserted, jobs } = await db.transaction().execute(async (trx) => {
           await lockModel(trx, model.id)
           const control = await loadControl(trx, model.id, req.params.c)
           if (control.deleted_at) throw new ApiError(409, 'control_deleted', `control ${control.id} is deleted`)
           const inserted = await insertAssertions(trx, model.id, control, items, actorOf(p, userId), 'api')
-          const { state } = await recompute(trx, model.id, settingsOf(workspace))
-          return { inserted, state, control }
+          const { queued_jobs } = await recompute(trx, model.id, settings)
+          return { inserted, jobs: queued_jobs }
         })
-        const { inserted, state, control } = result
+        // Steps 5–6: queued AI evaluations get up to WARRANT_AI_SYNC_BUDGET_MS before the answer says what is known.
+        ctx.ai.kick()
+        await ctx.ai.waitForJobs(jobs)
+        const pending = jobs.length
+          ? await db
+              .selectFrom('evaluation_jobs')
+              .select('id')
+              .where('id', 'in', jobs)
+              .where('state', '!=', 'done')
+              .execute()
+          : []
+        const control = await loadControl(db, model.id, req.params.c)
+        const state = await loadModelState(db, model.id, settings, { controlIds: [control.id] })
         const ec = state.controls.get(control.id)
+        const evaluated = inserted.created.map((a) => ({ a, e: state.assertions.get(a.id) }))
         return {
           status: 201,
           body: {
-            assertions: inserted.created.map((a) => presentAssertion(a, state.assertions.get(a.id))),
+            assertions: evaluated.map(({ a, e }) => presentAssertion(a, e)),
             unchanged_ids: inserted.unchanged_ids,
-            coherence_warnings: inserted.coherence.filter((c) => c.verdict !== 'coherent'),
+            coherence_warnings: evaluated.flatMap(({ a, e }) =>
+              e && e.coherence.verdict !== 'coherent'
+                ? [
+                    {
+                      assertion_id: a.id,
+                      verdict: e.coherence.verdict,
+                      method: e.coherence.method,
+                      reason: e.coherence.reason,
+                    },
+                  ]
+                : [],
+            ),
             sufficiency: ec?.sufficiency ?? null,
             control: presentControl(control, ec),
-            evaluation_pending: false,
+            evaluation_pending: pending.length > 0,
           },
         }
       })
@@ -222,26 +246,7 @@ export function assertionRoutes(app: FastifyInstance, ctx: AppContext): void {
           )
       }
       const now = nowIso()
-      await trx
-        .updateTable('assertions')
-        .set({ deleted_at: now, deleted_by: json(actorOf(p, userId)), delete_reason: reason })
-        .where('id', '=', a.id)
-        .execute()
-      await trx
-        .updateTable('drift_events')
-        .set({ status: 'resolved', resolution: 'assertion_deleted', resolved_at: now })
-        .where('assertion_id', '=', a.id)
-        .where('status', '=', 'open')
-        .execute()
-      await appendEvent(trx, {
-        chain: model.workspace_id,
-        type: 'assertion.deleted',
-        actor: logActor(actorOf(p, userId)),
-        model: model.id,
-        subject: { kind: 'assertion', id: a.id },
-        at: now,
-        data: { assertion_id: a.id, reason_digest: reason === null ? null : textDigest(reason) },
-      })
+      await deleteAssertions(trx, model, [a.id], reason, actorOf(p, userId), now)
       await recompute(trx, model.id, settingsOf(workspace))
       return presentAssertion(
         { ...a, deleted_at: now, deleted_by: actorOf(p, userId), delete_reason: reason },

@@ -1,7 +1,8 @@
-import { assertionSetDigest, textDigest } from '@warrant/core'
+import { assertionSetDigest } from '@warrant/core'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { queueJob } from '../ai/jobs.js'
 import { modelAccess } from '../auth/access.js'
 import type { Db } from '../db/open.js'
 import { json, lockModel } from '../db/open.js'
@@ -18,11 +19,20 @@ import {
   refineBody,
 } from '../schemas/model.js'
 import {
+  controlReviewed,
+  implementationChanged,
+  refinementChanged,
+  sufficiencyEvaluated,
+} from '../services/change-events.js'
+import {
   type Actor,
+  addEvidenceLinks,
   checkObjectives,
   createControl,
+  deleteControl,
   logActor,
   nextLocalKey,
+  removeEvidenceLink,
   reviseControl,
 } from '../services/controls.js'
 import { appendEvent } from '../services/log.js'
@@ -219,14 +229,16 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
         if (req.body.objective_ids) await checkObjectives(trx, model.id, req.body.objective_ids)
         const { description: _refineOnly, ...patch } = req.body
         const next = await reviseControl(trx, model.id, c, patch, actorOf(p, userId), 'update')
-        if (req.body.implementation_notes !== undefined) {
+        if (req.body.implementation_notes !== undefined && req.body.implementation_notes !== c.implementation_notes) {
+          const at = nowIso()
           await trx
             .updateTable('controls')
-            .set({ implementation_notes: req.body.implementation_notes, updated_at: nowIso() })
+            .set({ implementation_notes: req.body.implementation_notes, updated_at: at })
             .where('model_id', '=', model.id)
             .where('id', '=', c.id)
             .execute()
           next.implementation_notes = req.body.implementation_notes
+          await appendEvent(trx, implementationChanged(model, next, logActor(actorOf(p, userId)), at))
         }
         await recompute(trx, model.id, settingsOf(workspace))
         return next
@@ -247,26 +259,7 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
         const c = await activeControl(trx, model.id, req.params.c)
         const now = nowIso()
         const reason = req.body?.reason ?? null
-        await trx
-          .updateTable('controls')
-          .set({ deleted_at: now, delete_reason: reason })
-          .where('model_id', '=', model.id)
-          .where('id', '=', c.id)
-          .execute()
-        await trx
-          .updateTable('assertions')
-          .set({ deleted_at: now, deleted_by: json(actorOf(p, userId)), delete_reason: reason ?? 'control deleted' })
-          .where('model_id', '=', model.id)
-          .where('control_id', '=', c.id)
-          .where('deleted_at', 'is', null)
-          .execute()
-        await trx
-          .updateTable('drift_events')
-          .set({ status: 'resolved', resolution: 'control_deleted', resolved_at: now })
-          .where('model_id', '=', model.id)
-          .where('control_id', '=', c.id)
-          .where('status', '=', 'open')
-          .execute()
+        await deleteControl(trx, model, c.id, reason, actorOf(p, userId), now)
         await recompute(trx, model.id, settingsOf(workspace))
         return { ...c, deleted_at: now, delete_reason: reason }
       })
@@ -304,7 +297,7 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
             )
         }
         const at = nowIso()
-        await trx
+        const next = await trx
           .updateTable('controls')
           .set({
             implementation_status: req.body.status,
@@ -313,20 +306,9 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
           })
           .where('model_id', '=', model.id)
           .where('id', '=', c.id)
-          .execute()
-        await appendEvent(trx, {
-          chain: model.workspace_id,
-          type: 'control.implementation_changed',
-          actor: logActor(actorOf(req.principal, userId)),
-          model: model.id,
-          subject: { kind: 'control', id: c.id },
-          at,
-          data: {
-            control_id: c.id,
-            status: req.body.status,
-            notes_digest: textDigest(req.body.notes ?? c.implementation_notes),
-          },
-        })
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await appendEvent(trx, implementationChanged(model, next, logActor(actorOf(req.principal, userId)), at))
         await recompute(trx, model.id, settingsOf(workspace))
       })
       const state = await loadModelState(db, model.id, settingsOf(workspace))
@@ -350,20 +332,11 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (req, reply) => {
       const p = req.principal
       const { model, userId } = await modelAccess(db, p, req.params.m, 'author')
-      await activeControl(db, model.id, req.params.c)
-      const row = {
-        id: newId('lnk'),
-        model_id: model.id,
-        control_id: req.params.c,
-        kind: req.body.kind,
-        label: req.body.label,
-        url: req.body.url ?? null,
-        created_by: json(actorOf(p, userId)),
-        created_at: nowIso(),
-        deleted_at: null,
-      }
-      await db.insertInto('evidence_links').values(row).execute()
-      return reply.status(201).send({ ...row, created_by: actorOf(p, userId) })
+      const [row] = await db.transaction().execute(async (trx) => {
+        await activeControl(trx, model.id, req.params.c)
+        return addEvidenceLinks(trx, model, req.params.c, [req.body], actorOf(p, userId), nowIso())
+      })
+      return reply.status(201).send(row)
     },
   )
 
@@ -371,16 +344,12 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/models/:m/controls/:c/evidence-links/:lnk',
     { schema: { tags: ['controls'], params: cParams.extend({ lnk: z.string().max(40) }) } },
     async (req, reply) => {
-      const { model } = await modelAccess(db, req.principal, req.params.m, 'author')
-      const res = await db
-        .updateTable('evidence_links')
-        .set({ deleted_at: nowIso() })
-        .where('model_id', '=', model.id)
-        .where('control_id', '=', req.params.c)
-        .where('id', '=', req.params.lnk)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst()
-      if (Number(res.numUpdatedRows) === 0) throw notFound('evidence link')
+      const { model, userId } = await modelAccess(db, req.principal, req.params.m, 'author')
+      await db.transaction().execute(async (trx) => {
+        const actor = actorOf(req.principal, userId)
+        if (!(await removeEvidenceLink(trx, model, req.params.c, req.params.lnk, actor, nowIso())))
+          throw notFound('evidence link')
+      })
       return reply.status(204).send()
     },
   )
@@ -432,6 +401,7 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
           .where('model_id', '=', model.id)
           .where('id', '=', c.id)
           .execute()
+        await appendEvent(trx, controlReviewed(model, row, logActor(actorOf(req.principal, userId))))
         return row
       })
       return reply.status(201).send(review)
@@ -519,7 +489,12 @@ export function controlRoutes(app: FastifyInstance, ctx: AppContext): void {
           last_error: null,
           created_at: now,
         }
-        await trx.insertInto('sufficiency_evaluations').values(row).execute()
+        const stored = await trx
+          .insertInto('sufficiency_evaluations')
+          .values(row)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await appendEvent(trx, sufficiencyEvaluated(model, stored, logActor(actorOf(req.principal, userId)), now))
         await recompute(trx, model.id, settingsOf(workspace))
         return { ...row, missing_aspects: req.body.missing_aspects ?? [] }
       })
@@ -545,13 +520,40 @@ function refinementRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (req, reply) => {
       const p = req.principal
-      const { model, userId } = await modelAccess(db, p, req.params.m, 'author')
-      const refinement = await db.transaction().execute(async (trx) => {
+      const { model, workspace, userId } = await modelAccess(db, p, req.params.m, 'author')
+      const ai = ctx.ai.config.provider !== 'none'
+      const { refinement, job } = await db.transaction().execute(async (trx) => {
         await lockModel(trx, model.id)
         const c = await activeControl(trx, model.id, req.params.c)
-        return proposeRefinement(trx, model.id, c, req.body, actorOf(p, userId))
+        const refinement = await proposeRefinement(trx, model.id, c, req.body, actorOf(p, userId), ai)
+        const job = ai
+          ? await queueJob(trx, {
+              workspaceId: workspace.id,
+              modelId: model.id,
+              kind: 'refinement',
+              subjectId: refinement.id,
+            })
+          : null
+        return { refinement, job }
       })
-      return reply.status(202).send({ accepted: null, refinement })
+      if (!job) return reply.status(202).send({ accepted: null, refinement })
+      ctx.ai.kick()
+      await ctx.ai.waitForJobs([job])
+      const decided = await db
+        .selectFrom('refinements')
+        .selectAll()
+        .where('id', '=', refinement.id)
+        .executeTakeFirstOrThrow()
+      if (decided.status === 'rejected')
+        throw new ApiError(422, 'refinement_rejected', decided.decision_note ?? 'the refinement weakens the control', {
+          refinement_id: decided.id,
+          reason: decided.decision_note,
+          per_objective: decided.per_objective,
+        })
+      if (decided.status !== 'accepted') return reply.status(202).send({ accepted: null, refinement: decided })
+      const control = await loadControl(db, model.id, decided.control_id)
+      const state = await loadModelState(db, model.id, settingsOf(workspace), { controlIds: [control.id] })
+      return { accepted: true, refinement: decided, control: presentControl(control, state.controls.get(control.id)) }
     },
   )
 
@@ -618,12 +620,15 @@ function refinementRoutes(app: FastifyInstance, ctx: AppContext): void {
         if (!mine) throw new ApiError(403, 'forbidden', 'only the proposer withdraws a refinement')
         if (ref.status !== 'pending_review' && ref.status !== 'evaluating')
           throw new ApiError(409, 'refinement_not_pending', `refinement ${ref.id} is ${ref.status}`)
-        await trx
+        const at = nowIso()
+        const withdrawn = await trx
           .updateTable('refinements')
-          .set({ status: 'withdrawn', decided_at: nowIso() })
+          .set({ status: 'withdrawn', decided_at: at })
           .where('id', '=', ref.id)
-          .execute()
-        return { ...ref, status: 'withdrawn' }
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await appendEvent(trx, refinementChanged(model, withdrawn, logActor(actorOf(p, userId)), at))
+        return withdrawn
       })
     },
   )

@@ -9,8 +9,10 @@ import { ApiError } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { newId, nowIso } from '../ids.js'
 import { booleanQuery } from '../schemas/fields.js'
-import type { Actor } from '../services/controls.js'
+import { entityChanged, modelChanged } from '../services/change-events.js'
+import { type Actor, logActor } from '../services/controls.js'
 import { createControlFromFile, existingModel, planUpdate } from '../services/import-update.js'
+import { appendEvents } from '../services/log.js'
 import { presentModel } from '../services/present.js'
 import { recompute } from '../services/recompute.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
@@ -61,7 +63,7 @@ async function createFromFile(
 ) {
   const now = nowIso()
   const modelId = newId('mdl')
-  await trx
+  const model = await trx
     .insertInto('models')
     .values({
       id: modelId,
@@ -76,7 +78,8 @@ async function createFromFile(
       archived_at: null,
       archive_reason: null,
     })
-    .execute()
+    .returningAll()
+    .executeTakeFirstOrThrow()
   await lockModel(trx, modelId)
   const items = (
     [
@@ -85,20 +88,28 @@ async function createFromFile(
       ['assumptions', file.assumptions],
       ['control_objectives', file.control_objectives],
     ] as const
-  ).flatMap(([kind, list]) =>
-    list.map(({ id, ...body }) => ({
-      model_id: modelId,
-      kind,
-      key: id,
-      body: json(body),
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
-      delete_reason: null,
-    })),
-  )
-  if (items.length) await trx.insertInto('model_items').values(items).execute()
-  for (const [ci, c] of file.controls.entries()) await createControlFromFile(trx, modelId, c, ci, actor, now)
+  ).flatMap(([kind, list]) => list.map(({ id, ...body }) => ({ kind, key: id, body })))
+  if (items.length)
+    await trx
+      .insertInto('model_items')
+      .values(
+        items.map((i) => ({
+          model_id: modelId,
+          ...i,
+          body: json(i.body),
+          created_at: now,
+          updated_at: now,
+          deleted_at: null,
+          delete_reason: null,
+        })),
+      )
+      .execute()
+  const by = logActor(actor)
+  await appendEvents(trx, [
+    modelChanged(model, 'imported', by, now),
+    ...items.map((i) => entityChanged(model, i, 'created', by, now)),
+  ])
+  for (const [ci, c] of file.controls.entries()) await createControlFromFile(trx, model, c, ci, actor, now)
   await recompute(trx, modelId, settings)
   return modelId
 }

@@ -8,15 +8,17 @@ import { ApiError } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { newId, nowIso } from '../ids.js'
 import { text } from '../schemas/fields.js'
-import type { Actor } from '../services/controls.js'
-import { judgeCoherence } from '../services/controls.js'
+import { coherenceEvaluated, tier2Reviewed } from '../services/change-events.js'
+import { type Actor, logActor } from '../services/controls.js'
 import { upsertVerdicts } from '../services/ingest.js'
+import { appendEvent } from '../services/log.js'
 import { presentAssertion, presentControl } from '../services/present.js'
 import { objectiveStatements, renderTier2Prompt } from '../services/prompts.js'
 import { recompute } from '../services/recompute.js'
 import type { AssertionRow } from '../services/state.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
 import { loadAssertion } from './assertions.js'
+import { actorOf } from './common.js'
 import { loadControl } from './controls.js'
 
 const aParams = z.strictObject({ m: z.string().max(40), a: z.string().max(40) })
@@ -49,23 +51,6 @@ export function judgementRoutes(app: FastifyInstance, ctx: AppContext): void {
     const history = await coherenceHistory(db, a.id)
     return { current: history.find((h) => h.control_revision === control.revision) ?? null, history }
   })
-
-  r.post(
-    '/api/models/:m/assertions/:a/coherence/evaluate',
-    { schema: { tags: ['coherence'], params: aParams } },
-    async (req, reply) => {
-      const { model, workspace } = await modelAccess(db, req.principal, req.params.m, 'author')
-      const evaluation = await db.transaction().execute(async (trx) => {
-        await lockModel(trx, model.id)
-        const a = await loadAssertion(trx, model.id, req.params.a)
-        if (a.deleted_at) throw new ApiError(409, 'already_deleted', `assertion ${a.id} is deleted`)
-        const [row] = await judgeCoherence(trx, await loadControl(trx, model.id, a.control_id), [a])
-        await recompute(trx, model.id, settingsOf(workspace))
-        return row
-      })
-      return reply.status(202).send(evaluation)
-    },
-  )
 
   r.post(
     '/api/models/:m/assertions/:a/coherence/override',
@@ -102,7 +87,15 @@ export function judgementRoutes(app: FastifyInstance, ctx: AppContext): void {
           job: 'done',
           last_error: null,
         }
-        await trx.insertInto('coherence_evaluations').values(evaluation).execute()
+        const stored = await trx
+          .insertInto('coherence_evaluations')
+          .values(evaluation)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await appendEvent(
+          trx,
+          coherenceEvaluated(model, stored, logActor(actorOf(req.principal, userId)), evaluation.evaluated_at),
+        )
         await recompute(trx, model.id, settingsOf(workspace))
         return evaluation
       })
@@ -191,6 +184,7 @@ export function judgementRoutes(app: FastifyInstance, ctx: AppContext): void {
           created_at: nowIso(),
         }
         await trx.insertInto('tier2_reviews').values(review).execute()
+        await appendEvent(trx, tier2Reviewed(model, review, logActor(actorOf(req.principal, userId))))
         await upsertVerdicts(trx, [
           {
             assertion_id: a.id,

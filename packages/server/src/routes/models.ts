@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { sql } from 'kysely'
 import { z } from 'zod'
 import { modelAccess, workspaceAccess } from '../auth/access.js'
-import { json, lockModel } from '../db/open.js'
+import { type Db, json, lockModel } from '../db/open.js'
 import { ApiError, notFound } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { newId, nowIso } from '../ids.js'
@@ -16,7 +17,9 @@ import {
   modelPatch,
   reasonBody,
 } from '../schemas/model.js'
-import { type Actor, checkObjectives, nextLocalKey } from '../services/controls.js'
+import { entityChanged, modelChanged } from '../services/change-events.js'
+import { type Actor, checkObjectives, logActor, nextLocalKey } from '../services/controls.js'
+import { appendEvent } from '../services/log.js'
 import { presentModel } from '../services/present.js'
 import { loadModelState } from '../services/state.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
@@ -75,6 +78,7 @@ export function modelRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!workspaceId) throw new ApiError(422, 'workspace_required', 'pass workspace_id')
       const a = await workspaceAccess(db, p, workspaceId, 'author')
       const now = nowIso()
+      const actor = actorOf(p, a.userId)
       const row = {
         id: newId('mdl'),
         workspace_id: workspaceId,
@@ -83,17 +87,17 @@ export function modelRoutes(app: FastifyInstance, ctx: AppContext): void {
         repos: json((req.body.repos ?? []).map((r) => r.toLowerCase())),
         revision: 1,
         created_at: now,
-        created_by: json(actorOf(p, a.userId)),
+        created_by: json(actor),
         updated_at: now,
         archived_at: null,
         archive_reason: null,
       }
-      await db.insertInto('models').values(row).execute()
-      return reply
-        .status(201)
-        .send(
-          presentModel(await db.selectFrom('models').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()),
-        )
+      const created = await db.transaction().execute(async (trx) => {
+        const stored = await trx.insertInto('models').values(row).returningAll().executeTakeFirstOrThrow()
+        await appendEvent(trx, modelChanged(stored, 'created', logActor(actor), now))
+        return stored
+      })
+      return reply.status(201).send(presentModel(created))
     },
   )
 
@@ -143,32 +147,52 @@ export function modelRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   )
 
+  /**
+   * Applies a change to a model and logs it in one transaction. Archiving and restoring apply only to a model that is
+   * (`archived`) or is not archived, so one a concurrent request already made writes and logs nothing.
+   */
+  const changeModel = (
+    modelId: string,
+    set: Record<string, unknown>,
+    archived: boolean | null,
+    change: 'updated' | 'archived' | 'restored',
+    actor: Actor,
+  ) =>
+    db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('models')
+        .set(set)
+        .where('id', '=', modelId)
+        .$if(archived !== null, (q) => q.where('archived_at', archived ? 'is not' : 'is', null))
+        .returningAll()
+        .executeTakeFirst()
+      if (updated) await appendEvent(trx, modelChanged(updated, change, logActor(actor), nowIso()))
+      return presentModel(
+        updated ?? (await trx.selectFrom('models').selectAll().where('id', '=', modelId).executeTakeFirstOrThrow()),
+      )
+    })
+
   r.patch('/api/models/:m', { schema: { tags: ['models'], params: mParams, body: modelPatch } }, async (req) => {
-    const { model } = await modelAccess(db, req.principal, req.params.m, 'author')
-    const set: Record<string, unknown> = { updated_at: nowIso(), revision: model.revision + 1 }
+    const { model, userId } = await modelAccess(db, req.principal, req.params.m, 'author')
+    const set: Record<string, unknown> = { updated_at: nowIso(), revision: sql`revision + 1` }
     if (req.body.title !== undefined) set.title = req.body.title
     if (req.body.description !== undefined) set.description = req.body.description
     if (req.body.repos !== undefined) set.repos = json(req.body.repos.map((r) => r.toLowerCase()))
-    await db.updateTable('models').set(set).where('id', '=', model.id).execute()
-    return presentModel(await db.selectFrom('models').selectAll().where('id', '=', model.id).executeTakeFirstOrThrow())
+    return changeModel(model.id, set, null, 'updated', actorOf(req.principal, userId))
   })
 
   r.delete('/api/models/:m', { schema: { tags: ['models'], params: mParams, body: reasonBody } }, async (req) => {
-    const { model } = await modelAccess(db, req.principal, req.params.m, 'owner')
-    await db
-      .updateTable('models')
-      .set({ archived_at: nowIso(), archive_reason: req.body?.reason ?? null })
-      .where('id', '=', model.id)
-      .execute()
-    return presentModel(await db.selectFrom('models').selectAll().where('id', '=', model.id).executeTakeFirstOrThrow())
+    const { model, userId } = await modelAccess(db, req.principal, req.params.m, 'owner')
+    const set = { archived_at: nowIso(), archive_reason: req.body?.reason ?? null }
+    return changeModel(model.id, set, false, 'archived', actorOf(req.principal, userId))
   })
 
   r.post('/api/models/:m/restore', { schema: { tags: ['models'], params: mParams } }, async (req) => {
     const p = req.principal
     const { model } = await modelAccess(db, p, req.params.m, 'read')
-    await workspaceAccess(db, p, model.workspace_id, 'owner')
-    await db.updateTable('models').set({ archived_at: null, archive_reason: null }).where('id', '=', model.id).execute()
-    return presentModel(await db.selectFrom('models').selectAll().where('id', '=', model.id).executeTakeFirstOrThrow())
+    const { userId } = await workspaceAccess(db, p, model.workspace_id, 'owner')
+    const set = { archived_at: null, archive_reason: null }
+    return changeModel(model.id, set, true, 'restored', actorOf(p, userId))
   })
 
   for (const kind of [...ITEM_KINDS, 'control_objectives'] as const) itemRoutes(app, ctx, kind)
@@ -192,13 +216,15 @@ function itemRoutes(app: FastifyInstance, ctx: AppContext, kind: ItemKind): void
     deleted_at: i.deleted_at,
   })
 
-  const checkRefs = async (modelId: string, body: Record<string, unknown>) => {
-    if (typeof body.asset_id === 'string') await checkItem(modelId, 'assets', body.asset_id, '/asset_id')
-    if (typeof body.attacker_id === 'string') await checkItem(modelId, 'attackers', body.attacker_id, '/attacker_id')
-    if (Array.isArray(body.objective_ids)) await checkObjectives(db, modelId, body.objective_ids as string[])
+  // Checked inside the write's transaction: PGlite has one connection, and the reference must still exist at commit.
+  const checkRefs = async (trx: Db, modelId: string, body: Record<string, unknown>) => {
+    if (typeof body.asset_id === 'string') await checkItem(trx, modelId, 'assets', body.asset_id, '/asset_id')
+    if (typeof body.attacker_id === 'string')
+      await checkItem(trx, modelId, 'attackers', body.attacker_id, '/attacker_id')
+    if (Array.isArray(body.objective_ids)) await checkObjectives(trx, modelId, body.objective_ids as string[])
   }
-  const checkItem = async (modelId: string, k: ItemKind, key: string, at: string) => {
-    const found = await db
+  const checkItem = async (trx: Db, modelId: string, k: ItemKind, key: string, at: string) => {
+    const found = await trx
       .selectFrom('model_items')
       .select('key')
       .where('model_id', '=', modelId)
@@ -240,11 +266,12 @@ function itemRoutes(app: FastifyInstance, ctx: AppContext, kind: ItemKind): void
     `/api/models/:m/${path}`,
     { schema: { tags: ['models'], params: z.strictObject({ m: z.string().max(40) }), body: schema } },
     async (req, reply) => {
-      const { model } = await modelAccess(db, req.principal, req.params.m, 'author')
+      const { model, userId } = await modelAccess(db, req.principal, req.params.m, 'author')
       const body = req.body as Record<string, unknown> & { id?: string }
+      const actor = logActor(actorOf(req.principal, userId))
       const created = await db.transaction().execute(async (trx) => {
         await lockModel(trx, model.id)
-        await checkRefs(model.id, body)
+        await checkRefs(trx, model.id, body)
         const key = body.id ?? (await nextLocalKey(trx, model.id, 'model_items', ITEM_PREFIX[kind], kind))
         const taken = await trx
           .selectFrom('model_items')
@@ -266,6 +293,7 @@ function itemRoutes(app: FastifyInstance, ctx: AppContext, kind: ItemKind): void
           delete_reason: null,
         }
         await trx.insertInto('model_items').values(row).execute()
+        await appendEvent(trx, entityChanged(model, { kind, key, body: fields }, 'created', actor, row.created_at))
         return { key, body: fields, deleted_at: null }
       })
       return reply.status(201).send(present(created))
@@ -293,18 +321,23 @@ function itemRoutes(app: FastifyInstance, ctx: AppContext, kind: ItemKind): void
     `/api/models/:m/${path}/:id`,
     { schema: { tags: ['models'], params: idParams, body: schema.partial() } },
     async (req) => {
-      const { model } = await modelAccess(db, req.principal, req.params.m, 'author')
+      const { model, userId } = await modelAccess(db, req.principal, req.params.m, 'author')
       const row = await load(model.id, req.params.id)
       const { id: _id, ...patch } = req.body as Record<string, unknown>
-      await checkRefs(model.id, patch)
       const body = { ...(row.body as object), ...patch }
-      await db
-        .updateTable('model_items')
-        .set({ body: json(body), updated_at: nowIso() })
-        .where('model_id', '=', model.id)
-        .where('kind', '=', kind)
-        .where('key', '=', row.key)
-        .execute()
+      const at = nowIso()
+      const actor = logActor(actorOf(req.principal, userId))
+      await db.transaction().execute(async (trx) => {
+        await checkRefs(trx, model.id, patch)
+        await trx
+          .updateTable('model_items')
+          .set({ body: json(body), updated_at: at })
+          .where('model_id', '=', model.id)
+          .where('kind', '=', kind)
+          .where('key', '=', row.key)
+          .execute()
+        await appendEvent(trx, entityChanged(model, { kind, key: row.key, body }, 'updated', actor, at))
+      })
       return present({ ...row, body })
     },
   )
@@ -313,16 +346,23 @@ function itemRoutes(app: FastifyInstance, ctx: AppContext, kind: ItemKind): void
     `/api/models/:m/${path}/:id`,
     { schema: { tags: ['models'], params: idParams, body: reasonBody } },
     async (req) => {
-      const { model } = await modelAccess(db, req.principal, req.params.m, 'author')
+      const { model, userId } = await modelAccess(db, req.principal, req.params.m, 'author')
       const row = await load(model.id, req.params.id)
-      const at = row.deleted_at ?? nowIso()
-      await db
-        .updateTable('model_items')
-        .set({ deleted_at: at, delete_reason: req.body?.reason ?? null })
-        .where('model_id', '=', model.id)
-        .where('kind', '=', kind)
-        .where('key', '=', row.key)
-        .execute()
+      if (row.deleted_at) return present(row)
+      const at = nowIso()
+      const actor = logActor(actorOf(req.principal, userId))
+      await db.transaction().execute(async (trx) => {
+        const deleted = await trx
+          .updateTable('model_items')
+          .set({ deleted_at: at, delete_reason: req.body?.reason ?? null })
+          .where('model_id', '=', model.id)
+          .where('kind', '=', kind)
+          .where('key', '=', row.key)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst()
+        if (Number(deleted.numUpdatedRows) === 1)
+          await appendEvent(trx, entityChanged(model, { kind, key: row.key, body: row.body }, 'deleted', actor, at))
+      })
       return present({ ...row, deleted_at: at })
     },
   )

@@ -11,6 +11,8 @@ import { ApiError } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { newId, nowIso } from '../ids.js'
 import { title } from '../schemas/fields.js'
+import { userCreated } from '../services/change-events.js'
+import { appendEvents } from '../services/log.js'
 import { memberships, publicUser, startSession } from '../services/sessions.js'
 import { createWorkspace, publicWorkspace, slugify } from '../services/workspaces.js'
 import { VERSION } from '../version.js'
@@ -114,11 +116,13 @@ export function setupAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
           disabled_at: null,
         }
         await trx.insertInto('users').values(user).execute()
+        await appendEvents(trx, userCreated(user, { kind: 'user', id: user.id }, now))
         await trx.updateTable('setup_state').set({ completed_at: now, token_hash: null }).where('id', '=', 1).execute()
         const workspace = await createWorkspace(trx, {
           name: b.workspace_name,
           slug: slugify(b.workspace_name),
           ownerId: user.id,
+          aiProvider: ctx.config.ai.provider !== 'none',
         })
         return { user, workspace }
       })
@@ -267,6 +271,7 @@ export function setupAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
       let reset: { reset_token: string; reset_expires_at: string } | undefined
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('users').values(user).execute()
+        await appendEvents(trx, userCreated(user, { kind: 'user', id: p.user.id }, now))
         if (!b.password) {
           const token = randomToken(32)
           const expires = new Date(Date.now() + 72 * 3_600_000).toISOString()

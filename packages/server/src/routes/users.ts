@@ -7,6 +7,8 @@ import { ApiError, notFound } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { nowIso } from '../ids.js'
 import { cursor, limit, title } from '../schemas/fields.js'
+import { apiKeyChanged, type UserChange, userChanged } from '../services/change-events.js'
+import { appendEvents } from '../services/log.js'
 import { memberships, publicUser } from '../services/sessions.js'
 
 const session = (p: Principal) => {
@@ -18,9 +20,11 @@ const session = (p: Principal) => {
     )
   return p
 }
-const admin = (p: Principal) => {
+/** `S ia` (PLATFORM.md §7): a session of an instance admin. */
+export const instanceAdmin = (p: Principal) => {
   const s = session(p)
-  if (!s.user.instance_admin) throw new ApiError(403, 'forbidden', 'only an instance admin manages users')
+  if (!s.user.instance_admin)
+    throw new ApiError(403, 'forbidden', 'only an instance admin manages users, keys and the instance')
   return s
 }
 
@@ -34,7 +38,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/users',
     { schema: { tags: ['users'], querystring: z.strictObject({ q: z.string().max(254).optional(), limit, cursor }) } },
     async (req) => {
-      admin(req.principal)
+      instanceAdmin(req.principal)
       let q = db.selectFrom('users').selectAll()
       if (req.query.q)
         q = q.where((eb) =>
@@ -90,26 +94,49 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
           if (admins.length <= 1)
             throw new ApiError(409, 'last_instance_admin', 'the instance would have no active admin')
         }
+        const now = nowIso()
         const set: { display_name?: string; instance_admin?: boolean; disabled_at?: string | null } = {}
         if (req.body.display_name !== undefined) set.display_name = req.body.display_name
         if (req.body.instance_admin !== undefined) set.instance_admin = req.body.instance_admin
-        if (req.body.disabled !== undefined) set.disabled_at = req.body.disabled ? (user.disabled_at ?? nowIso()) : null
+        if (req.body.disabled !== undefined) set.disabled_at = req.body.disabled ? (user.disabled_at ?? now) : null
         if (Object.keys(set).length) await trx.updateTable('users').set(set).where('id', '=', user.id).execute()
         // Disabling ends every session; the user's API keys are suspended while the account is disabled (§1.3).
         if (req.body.disabled)
           await trx
             .updateTable('sessions')
-            .set({ ended_at: nowIso() })
+            .set({ ended_at: now })
             .where('user_id', '=', user.id)
             .where('ended_at', 'is', null)
             .execute()
+        const changes: UserChange[] = []
+        if (req.body.disabled === true && !user.disabled_at) changes.push('disabled')
+        if (req.body.disabled === false && user.disabled_at) changes.push('enabled')
+        if (req.body.instance_admin === true && !user.instance_admin) changes.push('admin_granted')
+        if (req.body.instance_admin === false && user.instance_admin) changes.push('admin_revoked')
+        const actor = { kind: 'user' as const, id: s.user.id }
+        // Suspension is computed from the creator's account, so its start and end are logged here for the keys
+        // that would otherwise authenticate: neither revoked nor expired.
+        const suspension = changes.includes('disabled') ? 'suspended' : changes.includes('enabled') ? 'restored' : null
+        const keyEvents = suspension
+          ? (
+              await trx
+                .selectFrom('api_keys')
+                .select(['id', 'workspace_id', 'scope'])
+                .where('created_by', '=', user.id)
+                .where('revoked_at', 'is', null)
+                .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+                .orderBy('id')
+                .execute()
+            ).map((k) => apiKeyChanged(k, suspension, actor, now))
+          : []
+        await appendEvents(trx, [...changes.map((change) => userChanged(user.id, change, actor, now)), ...keyEvents])
         return publicUser({ ...user, ...set })
       })
     },
   )
 
   r.post('/api/users/:usr/password-reset', { schema: { tags: ['users'], params: usrParams } }, async (req, reply) => {
-    admin(req.principal)
+    instanceAdmin(req.principal)
     const user = await db.selectFrom('users').select('id').where('id', '=', req.params.usr).executeTakeFirst()
     if (!user) throw notFound('user')
     const token = randomToken(32)

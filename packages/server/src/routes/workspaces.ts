@@ -1,15 +1,19 @@
-import { parseStrictJsonBytes, textDigest } from '@warrant/core'
+import { canonicalJson, parseStrictJsonBytes, textDigest } from '@warrant/core'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { workspaceAccess } from '../auth/access.js'
-import { json } from '../db/open.js'
+import { jwtOnlySubmits } from '../auth/workspace-jwt.js'
+import { type Db, json } from '../db/open.js'
 import { ApiError, notFound } from '../errors.js'
 import type { AppContext } from '../http/app.js'
 import { nowIso } from '../ids.js'
 import { text } from '../schemas/fields.js'
+import { memberChanged, settingsChanged } from '../services/change-events.js'
+import { logActor } from '../services/controls.js'
 import { appendEvent } from '../services/log.js'
 import { createWorkspace, publicWorkspace, slugify, type WorkspaceSettings } from '../services/workspaces.js'
+import { actorOf } from './common.js'
 
 const wsParams = z.strictObject({ ws: z.string().max(40) })
 const slug = z.string().regex(/^[a-z0-9-]{2,40}$/, { message: 'slug: 2–40 lower-case letters, digits and dashes' })
@@ -35,6 +39,7 @@ export function workspaceRoutes(app: FastifyInstance, ctx: AppContext): void {
   r.get('/api/workspaces', { schema: { tags: ['workspaces'] } }, async (req) => {
     const p = req.principal
     if (p.kind === 'anonymous') throw new ApiError(401, 'unauthenticated', 'this route needs a session or an API key')
+    if (p.kind === 'workspace_jwt') throw jwtOnlySubmits()
     if (p.kind === 'api_key') {
       const w = await db
         .selectFrom('workspaces')
@@ -71,7 +76,12 @@ export function workspaceRoutes(app: FastifyInstance, ctx: AppContext): void {
       const w = await db.transaction().execute(async (trx) => {
         const taken = await trx.selectFrom('workspaces').select('id').where('slug', '=', wanted).executeTakeFirst()
         if (taken) throw new ApiError(409, 'slug_taken', `the slug ${wanted} is taken; send another slug`)
-        return createWorkspace(trx, { name: req.body.name, slug: wanted, ownerId: p.user.id })
+        return createWorkspace(trx, {
+          name: req.body.name,
+          slug: wanted,
+          ownerId: p.user.id,
+          aiProvider: ctx.config.ai.provider !== 'none',
+        })
       })
       return reply.status(201).send(publicWorkspace(w, 'owner'))
     },
@@ -103,6 +113,16 @@ export function workspaceRoutes(app: FastifyInstance, ctx: AppContext): void {
           if (taken) throw new ApiError(409, 'slug_taken', `the slug ${req.body.slug} is taken`)
         }
         await trx.updateTable('workspaces').set(req.body).where('id', '=', a.workspace.id).execute()
+        if (req.body.name !== undefined && req.body.name !== a.workspace.name)
+          await appendEvent(trx, {
+            chain: a.workspace.id,
+            type: 'workspace.changed',
+            actor: { kind: 'user', id: a.userId },
+            model: null,
+            subject: { kind: 'workspace', id: a.workspace.id },
+            at: nowIso(),
+            data: { change: 'renamed', name_digest: textDigest(req.body.name) },
+          })
         return trx.selectFrom('workspaces').selectAll().where('id', '=', a.workspace.id).executeTakeFirstOrThrow()
       })
       return publicWorkspace(w, a.role)
@@ -119,18 +139,25 @@ export function workspaceRoutes(app: FastifyInstance, ctx: AppContext): void {
     { schema: { tags: ['workspaces'], params: wsParams, body: settingsPatch } },
     async (req) => {
       const a = await workspaceAccess(db, req.principal, req.params.ws, 'owner')
-      if (req.body.coherence_mode === 'ai' || req.body.sufficiency_mode === 'ai')
+      if ((req.body.coherence_mode === 'ai' || req.body.sufficiency_mode === 'ai') && ctx.config.ai.provider === 'none')
         throw new ApiError(
           422,
           'provider_required',
           'the ai modes need an AI provider configured on the instance (WARRANT_AI_PROVIDER)',
         )
       const settings: WorkspaceSettings = { ...(a.workspace.settings as WorkspaceSettings), ...req.body }
-      await db
-        .updateTable('workspaces')
-        .set({ settings: json(settings) })
-        .where('id', '=', a.workspace.id)
-        .execute()
+      if (canonicalJson(settings) === canonicalJson(a.workspace.settings)) return settings
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('workspaces')
+          .set({ settings: json(settings) })
+          .where('id', '=', a.workspace.id)
+          .execute()
+        await appendEvent(
+          trx,
+          settingsChanged(a.workspace.id, settings, logActor(actorOf(req.principal, a.userId)), nowIso()),
+        )
+      })
       return settings
     },
   )
@@ -228,36 +255,40 @@ export function workspaceRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (req, reply) => {
       const a = await workspaceAccess(db, req.principal, req.params.ws, 'owner')
-      const user = await db
-        .selectFrom('users')
-        .select('id')
-        .where('email', '=', req.body.email.trim().toLowerCase())
-        .executeTakeFirst()
-      if (!user)
-        throw new ApiError(404, 'user_not_found', 'no user with this email; an instance admin creates users first')
-      const existing = await db
-        .selectFrom('memberships')
-        .select('role')
-        .where('workspace_id', '=', a.workspace.id)
-        .where('user_id', '=', user.id)
-        .executeTakeFirst()
-      if (existing)
-        throw new ApiError(409, 'already_member', `this user is already a ${existing.role} of the workspace`)
-      const row = {
-        workspace_id: a.workspace.id,
-        user_id: user.id,
-        role: req.body.role,
-        added_at: nowIso(),
-        added_by: a.userId,
-      }
-      await db.insertInto('memberships').values(row).execute()
+      const row = await db.transaction().execute(async (trx) => {
+        const user = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('email', '=', req.body.email.trim().toLowerCase())
+          .executeTakeFirst()
+        if (!user)
+          throw new ApiError(404, 'user_not_found', 'no user with this email; an instance admin creates users first')
+        const existing = await trx
+          .selectFrom('memberships')
+          .select('role')
+          .where('workspace_id', '=', a.workspace.id)
+          .where('user_id', '=', user.id)
+          .executeTakeFirst()
+        if (existing)
+          throw new ApiError(409, 'already_member', `this user is already a ${existing.role} of the workspace`)
+        const row = {
+          workspace_id: a.workspace.id,
+          user_id: user.id,
+          role: req.body.role,
+          added_at: nowIso(),
+          added_by: a.userId,
+        }
+        await trx.insertInto('memberships').values(row).execute()
+        await appendEvent(trx, memberChanged(row, 'added', logActor(actorOf(req.principal, a.userId)), row.added_at))
+        return row
+      })
       return reply.status(201).send(row)
     },
   )
 
   const memberParams = z.strictObject({ ws: z.string().max(40), usr: z.string().max(40) })
-  const lastOwnerCheck = async (wsId: string, userId: string) => {
-    const owners = await db
+  const lastOwnerCheck = async (trx: Db, wsId: string, userId: string) => {
+    const owners = await trx
       .selectFrom('memberships')
       .select('user_id')
       .where('workspace_id', '=', wsId)
@@ -272,21 +303,29 @@ export function workspaceRoutes(app: FastifyInstance, ctx: AppContext): void {
     { schema: { tags: ['workspaces'], params: memberParams, body: z.strictObject({ role: z.enum(ROLES) }) } },
     async (req) => {
       const a = await workspaceAccess(db, req.principal, req.params.ws, 'owner')
-      const m = await db
-        .selectFrom('memberships')
-        .selectAll()
-        .where('workspace_id', '=', a.workspace.id)
-        .where('user_id', '=', req.params.usr)
-        .executeTakeFirst()
-      if (!m) throw notFound('member')
-      if (req.body.role !== 'owner') await lastOwnerCheck(a.workspace.id, m.user_id)
-      await db
-        .updateTable('memberships')
-        .set({ role: req.body.role })
-        .where('workspace_id', '=', a.workspace.id)
-        .where('user_id', '=', m.user_id)
-        .execute()
-      return { ...m, role: req.body.role }
+      return db.transaction().execute(async (trx) => {
+        const m = await trx
+          .selectFrom('memberships')
+          .selectAll()
+          .where('workspace_id', '=', a.workspace.id)
+          .where('user_id', '=', req.params.usr)
+          .executeTakeFirst()
+        if (!m) throw notFound('member')
+        const next = { ...m, role: req.body.role }
+        if (m.role === next.role) return next
+        if (next.role !== 'owner') await lastOwnerCheck(trx, a.workspace.id, m.user_id)
+        await trx
+          .updateTable('memberships')
+          .set({ role: next.role })
+          .where('workspace_id', '=', a.workspace.id)
+          .where('user_id', '=', m.user_id)
+          .execute()
+        await appendEvent(
+          trx,
+          memberChanged(next, 'role_changed', logActor(actorOf(req.principal, a.userId)), nowIso()),
+        )
+        return next
+      })
     },
   )
 
@@ -298,19 +337,22 @@ export function workspaceRoutes(app: FastifyInstance, ctx: AppContext): void {
       const self = p.kind === 'session' && p.user.id === req.params.usr
       const a = await workspaceAccess(db, p, req.params.ws, self ? 'read' : 'owner')
       if (a.role === null) throw new ApiError(403, 'forbidden', 'API keys cannot manage members')
-      const m = await db
-        .selectFrom('memberships')
-        .selectAll()
-        .where('workspace_id', '=', a.workspace.id)
-        .where('user_id', '=', req.params.usr)
-        .executeTakeFirst()
-      if (!m) throw notFound('member')
-      await lastOwnerCheck(a.workspace.id, m.user_id)
-      await db
-        .deleteFrom('memberships')
-        .where('workspace_id', '=', a.workspace.id)
-        .where('user_id', '=', m.user_id)
-        .execute()
+      await db.transaction().execute(async (trx) => {
+        const m = await trx
+          .selectFrom('memberships')
+          .selectAll()
+          .where('workspace_id', '=', a.workspace.id)
+          .where('user_id', '=', req.params.usr)
+          .executeTakeFirst()
+        if (!m) throw notFound('member')
+        await lastOwnerCheck(trx, a.workspace.id, m.user_id)
+        await trx
+          .deleteFrom('memberships')
+          .where('workspace_id', '=', a.workspace.id)
+          .where('user_id', '=', m.user_id)
+          .execute()
+        await appendEvent(trx, memberChanged(m, 'removed', logActor(actorOf(p, a.userId)), nowIso()))
+      })
       return reply.status(204).send()
     },
   )

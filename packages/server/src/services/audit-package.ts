@@ -21,9 +21,12 @@ import type { Db } from '../db/open.js'
 import { ApiError } from '../errors.js'
 import { nowIso } from '../ids.js'
 import { CATALOGUE_VERSION } from '../routes/assertions.js'
+import type { ItemKind } from '../schemas/model.js'
 import { VERSION } from '../version.js'
-import { signNextCheckpoint, treeOf } from './checkpoints.js'
+import { ENTITY_KIND, judgementRecord } from './change-events.js'
+import { signNextCheckpoint } from './checkpoints.js'
 import type { Evidence } from './evidence.js'
+import { cachedTree } from './log-tree.js'
 import { loadModelState } from './state.js'
 import type { WorkspaceSettings } from './workspaces.js'
 
@@ -54,8 +57,27 @@ interface EventRecord {
   seq: number
   at: string
   type: string
+  model: string | null
   data: Record<string, unknown>
 }
+
+/** The record a model-scoped event is about, per event type: how section records find their newest event. */
+const RECORD_OF: Record<string, (data: Record<string, unknown>) => string> = {
+  'entity.changed': (d) => `${d.entity_kind}/${d.entity_id}`,
+  'control.revised': (d) => `${d.control_id}@${d.revision}`,
+  'control.implementation_changed': (d) => `${d.control_id}`,
+  'evidence_link.changed': (d) => `${d.link_id}`,
+  'control.reviewed': (d) => `${d.review_id}`,
+  'refinement.changed': (d) => `${d.refinement_id}`,
+  'assertion.created': (d) => `${d.assertion_id}`,
+  'assertion.deleted': (d) => `${d.assertion_id}`,
+  'coherence.evaluated': (d) => `${d.evaluation_id}`,
+  'sufficiency.evaluated': (d) => `${d.evaluation_id}`,
+  'tier2.reviewed': (d) => `${d.review_id}`,
+}
+
+/** The index of the newest event of the model about a record (`null` when none was logged), noting it as referenced. */
+type EventIndexOf = (type: keyof typeof RECORD_OF, record: string) => number | null
 
 export async function buildAuditPackage(
   db: Db,
@@ -85,25 +107,6 @@ export async function buildAuditPackage(
     .executeTakeFirst()
   if (!checkpoint) throw new ApiError(503, 'checkpoint_unavailable', 'no checkpoint has been signed yet')
   const size = checkpoint.tree_size
-  const tree = await treeOf(db, size)
-  const proven = (row: LeafRow) => ({
-    index: row.idx,
-    leaf: b64(row.leaf),
-    hashes: inclusionProof(tree, row.idx, size).map(hex),
-  })
-
-  const consistency = []
-  for (const from of [...new Set(params.consistency_from)].sort((a, b) => a - b)) {
-    const held = await db.selectFrom('log_checkpoints').selectAll().where('tree_size', '=', from).executeTakeFirst()
-    if (!held || from > size)
-      throw new ApiError(422, 'validation_failed', `consistency_from ${from} is not the size of a signed checkpoint`)
-    consistency.push({
-      from_size: from,
-      from_root: hex(held.root),
-      hashes: consistencyProof(tree, from, size).map(hex),
-    })
-  }
-
   // The workspace chain up to the checkpoint; records parsed once to find the events other sections point to.
   const chainRows: LeafRow[] = await db
     .selectFrom('log_leaves')
@@ -125,6 +128,18 @@ export async function buildAuditPackage(
       const e = records.get(r.idx)!
       return e.type === type && match(e.data)
     })
+  const newest = new Map<string, number>()
+  for (const r of chainRows) {
+    const e = records.get(r.idx)!
+    const recordOf = RECORD_OF[e.type]
+    if (recordOf && e.model === model.id) newest.set(`${e.type} ${recordOf(e.data)}`, r.idx)
+  }
+  const pointedTo: number[] = []
+  const eventIndexOf: EventIndexOf = (type, record) => {
+    const idx = newest.get(`${type} ${record}`) ?? null
+    if (idx !== null) pointedTo.push(idx)
+    return idx
+  }
 
   const instanceRows: LeafRow[] = (
     await db
@@ -139,6 +154,28 @@ export async function buildAuditPackage(
       (parseStrictJsonBytes(r.leaf) as { type: string }).type,
     ),
   )
+
+  const tree = await cachedTree(db, size, {
+    leaves: [...chainRows, ...instanceRows].map((r) => r.idx),
+    prefixes: params.consistency_from,
+  })
+  const proven = (row: LeafRow) => ({
+    index: row.idx,
+    leaf: b64(row.leaf),
+    hashes: inclusionProof(tree, row.idx, size).map(hex),
+  })
+
+  const consistency = []
+  for (const from of [...new Set(params.consistency_from)].sort((a, b) => a - b)) {
+    const held = await db.selectFrom('log_checkpoints').selectAll().where('tree_size', '=', from).executeTakeFirst()
+    if (!held || from > size)
+      throw new ApiError(422, 'validation_failed', `consistency_from ${from} is not the size of a signed checkpoint`)
+    consistency.push({
+      from_size: from,
+      from_root: hex(held.root),
+      hashes: consistencyProof(tree, from, size).map(hex),
+    })
+  }
 
   // Keys.
   const instanceKeys = await db.selectFrom('instance_keys').selectAll().orderBy('created_at').execute()
@@ -236,6 +273,8 @@ export async function buildAuditPackage(
     const material: Record<string, unknown> = {}
     if (body.bundle !== undefined) material.bundle = body.bundle
     if (body.signed_hash !== undefined) material.legacy = { signed_hash: body.signed_hash, signature: body.signature }
+    // The raw OIDC token, its JWK and jwks_uri (`oidc` or `extra_oidc`), for the offline check R7.
+    Object.assign(material, r.attestation_material ?? {})
     return {
       run_id: r.id,
       accepted_at: r.accepted_at,
@@ -278,8 +317,12 @@ export async function buildAuditPackage(
     workspace_settings: workspace.settings,
   }
 
+  const modelSec = await modelSection(db, model, eventIndexOf)
+  const assertionsSec = await assertionsSection(db, model.id, eventIndexOf)
+  const judgementsSec = await judgementsSection(db, model.id, eventIndexOf)
   const referencedIdx = new Set<number>(
     [
+      ...pointedTo,
       ...runs.map((r) => r.log_index),
       ...keys.workspace.flatMap((k) => [k.added_event_index, k.revoked_event_index]),
       policyEvent?.idx,
@@ -313,9 +356,9 @@ export async function buildAuditPackage(
     },
     events,
     policy,
-    model: await modelSection(db, model),
-    assertions: await assertionsSection(db, model.id),
-    judgements: await judgementsSection(db, model.id),
+    model: modelSec,
+    assertions: assertionsSec,
+    judgements: judgementsSec,
     runs,
     findings: await findingsSection(db, model.id),
     drift: await db
@@ -363,6 +406,7 @@ export async function buildAuditPackage(
 async function modelSection(
   db: Db,
   model: { id: string; title: string; description: string; repos: unknown; revision: number },
+  eventIndexOf: EventIndexOf,
 ) {
   const [items, controls, revisions, links, reviews, refinements] = await Promise.all([
     db.selectFrom('model_items').selectAll().where('model_id', '=', model.id).orderBy('kind').orderBy('key').execute(),
@@ -378,10 +422,15 @@ async function modelSection(
     db.selectFrom('control_reviews').selectAll().where('model_id', '=', model.id).orderBy('id').execute(),
     db.selectFrom('refinements').selectAll().where('model_id', '=', model.id).orderBy('id').execute(),
   ])
-  const itemsOf = (kind: string) =>
+  const itemsOf = (kind: ItemKind) =>
     items
       .filter((i) => i.kind === kind)
-      .map((i) => ({ id: i.key, ...(i.body as object), deleted_at: i.deleted_at, event_index: null }))
+      .map((i) => ({
+        id: i.key,
+        ...(i.body as object),
+        deleted_at: i.deleted_at,
+        event_index: eventIndexOf('entity.changed', `${ENTITY_KIND[kind]}/${i.key}`),
+      }))
   return {
     model: {
       id: model.id,
@@ -414,19 +463,30 @@ async function modelSection(
           content_digest: r.content_digest,
           cause: r.cause,
           created_at: r.created_at,
-          event_index: null,
+          event_index: eventIndexOf('control.revised', `${c.id}@${r.revision}`),
         })),
       implementation_history: [
-        { status: c.implementation_status, notes: c.implementation_notes, at: c.updated_at, event_index: null },
+        {
+          status: c.implementation_status,
+          notes: c.implementation_notes,
+          at: c.updated_at,
+          event_index: eventIndexOf('control.implementation_changed', c.id),
+        },
       ],
-      evidence_links: links.filter((l) => l.control_id === c.id).map((l) => ({ ...l, event_index: null })),
-      reviews: reviews.filter((r) => r.control_id === c.id).map((r) => ({ ...r, event_index: null })),
-      refinements: refinements.filter((r) => r.control_id === c.id).map((r) => ({ ...r, event_index: null })),
+      evidence_links: links
+        .filter((l) => l.control_id === c.id)
+        .map((l) => ({ ...l, event_index: eventIndexOf('evidence_link.changed', l.id) })),
+      reviews: reviews
+        .filter((r) => r.control_id === c.id)
+        .map((r) => ({ ...r, event_index: eventIndexOf('control.reviewed', r.id) })),
+      refinements: refinements
+        .filter((r) => r.control_id === c.id)
+        .map((r) => ({ ...r, event_index: eventIndexOf('refinement.changed', r.id) })),
     })),
   }
 }
 
-async function assertionsSection(db: Db, modelId: string) {
+async function assertionsSection(db: Db, modelId: string, eventIndexOf: EventIndexOf) {
   const rows = await db.selectFrom('assertions').selectAll().where('model_id', '=', modelId).orderBy('id').execute()
   return rows.map((a) => ({
     id: a.id,
@@ -438,13 +498,13 @@ async function assertionsSection(db: Db, modelId: string) {
     repo: a.repo,
     digest: a.digest,
     created_at: a.created_at,
-    created_event_index: null,
+    created_event_index: eventIndexOf('assertion.created', a.id),
     deleted_at: a.deleted_at,
-    deleted_event_index: null,
+    deleted_event_index: eventIndexOf('assertion.deleted', a.id),
   }))
 }
 
-async function judgementsSection(db: Db, modelId: string) {
+async function judgementsSection(db: Db, modelId: string, eventIndexOf: EventIndexOf) {
   const [coherence, sufficiency, tier2] = await Promise.all([
     db
       .selectFrom('coherence_evaluations as c')
@@ -456,14 +516,16 @@ async function judgementsSection(db: Db, modelId: string) {
     db.selectFrom('sufficiency_evaluations').selectAll().where('model_id', '=', modelId).orderBy('id').execute(),
     db.selectFrom('tier2_reviews').selectAll().where('model_id', '=', modelId).orderBy('id').execute(),
   ])
-  const strip = <T extends { job: string; last_error: string | null }>({ job: _j, last_error: _e, ...rest }: T) => ({
-    ...rest,
-    event_index: null,
-  })
   return {
-    coherence: coherence.map(strip),
-    sufficiency: sufficiency.map(strip),
-    tier2_reviews: tier2.map((r) => ({ ...r, event_index: null })),
+    coherence: coherence.map((e) => ({
+      ...judgementRecord(e),
+      event_index: eventIndexOf('coherence.evaluated', e.id),
+    })),
+    sufficiency: sufficiency.map((e) => ({
+      ...judgementRecord(e),
+      event_index: eventIndexOf('sufficiency.evaluated', e.id),
+    })),
+    tier2_reviews: tier2.map((r) => ({ ...r, event_index: eventIndexOf('tier2.reviewed', r.id) })),
   }
 }
 

@@ -11,8 +11,17 @@ import type { Db } from '../db/open.js'
 import { json } from '../db/open.js'
 import { ApiError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
+import {
+  assertionDeleted,
+  coherenceEvaluated,
+  controlDeleted,
+  driftResolved,
+  evidenceLinkChanged,
+  type ModelRef,
+} from './change-events.js'
 import { appendEvent, appendEvents } from './log.js'
 import type { AssertionRow, ControlRow } from './state.js'
+import type { WorkspaceSettings } from './workspaces.js'
 
 export type Actor = { kind: 'user' | 'api_key'; id: string; user_id: string }
 export const MAX_CONTROLS = 2000
@@ -132,6 +141,156 @@ export async function workspaceOf(trx: Db, modelId: string): Promise<string> {
 /** A log event's actor (EVIDENCE.md §9.2) for the person or key acting. */
 export const logActor = (actor: Actor) => ({ kind: actor.kind, id: actor.id })
 
+/** The log actor of computed changes: heuristic and AI verdicts. */
+export const SYSTEM = { kind: 'system', id: null } as const
+
+/**
+ * Soft-deletes active assertions (PLATFORM.md §5.11): their open drift is resolved `assertion_deleted`, and each
+ * deletion and resolution is logged.
+ */
+export async function deleteAssertions(
+  trx: Db,
+  model: ModelRef,
+  ids: readonly string[],
+  reason: string | null,
+  actor: Actor,
+  now: string,
+): Promise<void> {
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000)
+    await trx
+      .updateTable('assertions')
+      .set({ deleted_at: now, deleted_by: json(actor), delete_reason: reason })
+      .where('id', 'in', chunk)
+      .execute()
+    await resolveDrift(trx, model, 'assertion_id', chunk, 'assertion_deleted', actor, now)
+    await appendEvents(
+      trx,
+      chunk.map((id) => assertionDeleted(model, id, reason, logActor(actor), now)),
+    )
+  }
+}
+
+/**
+ * Soft-deletes a control (PLATFORM.md §5.10): its open drift is resolved `control_deleted` and its active assertions
+ * are deleted with it, with the given reason or `control deleted`.
+ */
+export async function deleteControl(
+  trx: Db,
+  model: ModelRef,
+  controlId: string,
+  reason: string | null,
+  actor: Actor,
+  now: string,
+): Promise<void> {
+  await trx
+    .updateTable('controls')
+    .set({ deleted_at: now, delete_reason: reason })
+    .where('model_id', '=', model.id)
+    .where('id', '=', controlId)
+    .execute()
+  await appendEvent(trx, controlDeleted(model, controlId, reason, logActor(actor), now))
+  await resolveDrift(trx, model, 'control_id', [controlId], 'control_deleted', actor, now)
+  const active = await trx
+    .selectFrom('assertions')
+    .select('id')
+    .where('model_id', '=', model.id)
+    .where('control_id', '=', controlId)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .execute()
+  await deleteAssertions(
+    trx,
+    model,
+    active.map((a) => a.id),
+    reason ?? 'control deleted',
+    actor,
+    now,
+  )
+}
+
+async function resolveDrift(
+  trx: Db,
+  model: ModelRef,
+  column: 'assertion_id' | 'control_id',
+  values: readonly string[],
+  resolution: 'assertion_deleted' | 'control_deleted',
+  actor: Actor,
+  now: string,
+) {
+  const resolved = await trx
+    .updateTable('drift_events')
+    .set({ status: 'resolved', resolution, resolved_at: now })
+    .where('model_id', '=', model.id)
+    .where(column, 'in', [...values])
+    .where('status', '=', 'open')
+    .returning('id')
+    .execute()
+  await appendEvents(
+    trx,
+    resolved
+      .map((d) => d.id)
+      .sort()
+      .map((id) => driftResolved(model, { id, resolution, run_id: null }, logActor(actor), now)),
+  )
+}
+
+type LinkInput = { kind: string; label: string; url?: string | null | undefined }
+
+/** Adds evidence links to a control (PLATFORM.md §5.10), each logged. */
+export async function addEvidenceLinks(
+  trx: Db,
+  model: ModelRef,
+  controlId: string,
+  links: readonly LinkInput[],
+  actor: Actor,
+  now: string,
+) {
+  const rows = links.map((l) => ({
+    id: newId('lnk'),
+    model_id: model.id,
+    control_id: controlId,
+    kind: l.kind,
+    label: l.label,
+    url: l.url ?? null,
+    created_by: actor,
+    created_at: now,
+    deleted_at: null,
+  }))
+  if (rows.length === 0) return rows
+  await trx
+    .insertInto('evidence_links')
+    .values(rows.map((r) => ({ ...r, created_by: json(r.created_by) })))
+    .execute()
+  await appendEvents(
+    trx,
+    rows.map((r) => evidenceLinkChanged(model, r, 'created', logActor(actor), now)),
+  )
+  return rows
+}
+
+/** Removes an active evidence link, logged; false when there is none with this id on the control. */
+export async function removeEvidenceLink(
+  trx: Db,
+  model: ModelRef,
+  controlId: string,
+  linkId: string,
+  actor: Actor,
+  now: string,
+): Promise<boolean> {
+  const link = await trx
+    .updateTable('evidence_links')
+    .set({ deleted_at: now })
+    .where('model_id', '=', model.id)
+    .where('control_id', '=', controlId)
+    .where('id', '=', linkId)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst()
+  if (link) await appendEvent(trx, evidenceLinkChanged(model, link, 'deleted', logActor(actor), now))
+  return link !== undefined
+}
+
 export async function createControl(
   trx: Db,
   modelId: string,
@@ -243,9 +402,19 @@ export async function reviseControl(
   return next
 }
 
-/** Heuristic coherence verdicts (§4.6, §9.2), synchronous, for the control's current revision. */
+/**
+ * Heuristic coherence verdicts (§4.6, §9.2), synchronous, for the control's current revision. In a workspace whose
+ * `coherence_mode` is `ai` nothing is judged here: the recomputation that follows queues the AI evaluations.
+ */
 export async function judgeCoherence(trx: Db, control: ControlRow, assertions: readonly AssertionRow[]) {
   if (assertions.length === 0) return []
+  const { settings, workspace_id } = await trx
+    .selectFrom('models')
+    .innerJoin('workspaces', 'workspaces.id', 'models.workspace_id')
+    .select(['workspaces.settings', 'models.workspace_id'])
+    .where('models.id', '=', control.model_id)
+    .executeTakeFirstOrThrow()
+  if ((settings as WorkspaceSettings).coherence_mode === 'ai') return []
   const intents = controlIntents(control)
   const now = nowIso()
   const rows = assertions.map((a) => {
@@ -265,12 +434,21 @@ export async function judgeCoherence(trx: Db, control: ControlRow, assertions: r
       last_error: null,
     }
   })
+  const stored = []
   for (let i = 0; i < rows.length; i += 1000)
-    await trx
-      .insertInto('coherence_evaluations')
-      .values(rows.slice(i, i + 1000))
-      .execute()
-  return rows
+    stored.push(
+      ...(await trx
+        .insertInto('coherence_evaluations')
+        .values(rows.slice(i, i + 1000))
+        .returningAll()
+        .execute()),
+    )
+  const model = { id: control.model_id, workspace_id }
+  await appendEvents(
+    trx,
+    stored.map((e) => coherenceEvaluated(model, e, SYSTEM, now)),
+  )
+  return stored
 }
 
 export interface AssertionItem {
@@ -285,7 +463,7 @@ const itemKey = (i: AssertionItem) =>
 
 /**
  * Steps 3–5 of the submission pipeline (PLATFORM.md §5.11) for validated items: equal items are left unchanged,
- * duplicates within the request are refused, the model limit holds, coherence is judged.
+ * duplicates within the request are refused, the model limit holds, heuristic coherence is judged.
  */
 export async function insertAssertions(
   trx: Db,
@@ -295,11 +473,7 @@ export async function insertAssertions(
   actor: Actor,
   source: 'api' | 'mcp' | 'ui' | 'import',
   pathOf: (index: number) => string = (i) => `/assertions/${i}`,
-): Promise<{
-  created: AssertionRow[]
-  unchanged_ids: string[]
-  coherence: { assertion_id: string; verdict: string; method: string; reason: string }[]
-}> {
+): Promise<{ created: AssertionRow[]; unchanged_ids: string[] }> {
   const seen = new Map<string, number>()
   const duplicates = items.flatMap((item, i) => {
     const key = itemKey(item)
@@ -389,15 +563,6 @@ export async function insertAssertions(
       })),
     )
   }
-  const verdicts = await judgeCoherence(trx, control, created)
-  return {
-    created,
-    unchanged_ids,
-    coherence: verdicts.map((v) => ({
-      assertion_id: v.assertion_id,
-      verdict: v.verdict,
-      method: 'heuristic',
-      reason: v.reason,
-    })),
-  }
+  await judgeCoherence(trx, control, created)
+  return { created, unchanged_ids }
 }

@@ -3,8 +3,20 @@ import type { ModelRow } from '../auth/access.js'
 import type { Db } from '../db/open.js'
 import { json } from '../db/open.js'
 import { ApiError } from '../errors.js'
-import { newId, nowIso } from '../ids.js'
-import { type Actor, createControl, insertAssertions, reviseControl } from './controls.js'
+import { nowIso } from '../ids.js'
+import { entityChanged, implementationChanged, type ModelRef, modelChanged } from './change-events.js'
+import {
+  type Actor,
+  addEvidenceLinks,
+  createControl,
+  deleteAssertions,
+  deleteControl,
+  insertAssertions,
+  logActor,
+  removeEvidenceLink,
+  reviseControl,
+} from './controls.js'
+import { appendEvent, type Actor as LogActor } from './log.js'
 import { proposeRefinement } from './refinements.js'
 
 type Kind = 'assets' | 'attackers' | 'assumptions' | 'control_objectives'
@@ -52,6 +64,7 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
     if (apply) ops.push({ entity, id, apply })
   }
   const now = nowIso()
+  const by = logActor(actor)
   const conflicts: { path: string; message: string }[] = []
   const invalid: { path: string; line: null; column: null; code: string; message: string }[] = []
 
@@ -62,11 +75,13 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
   }
   if (!same(modelFields, { title: model.title, description: model.description, repos: model.repos }))
     note('update', 'model', model.id, async (t) => {
-      await t
+      const updated = await t
         .updateTable('models')
         .set({ ...modelFields, repos: json(modelFields.repos), revision: model.revision + 1, updated_at: now })
         .where('id', '=', model.id)
-        .execute()
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      await appendEvent(t, modelChanged(updated, 'updated', by, now))
     })
 
   for (const kind of KINDS) {
@@ -94,6 +109,7 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
               delete_reason: null,
             })
             .execute()
+          await appendEvent(t, entityChanged(model, { kind, key: id, body }, 'created', by, now))
         })
       else {
         const merged = { ...(existing.body as object), ...body }
@@ -107,6 +123,7 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
               .where('kind', '=', kind)
               .where('key', '=', id)
               .execute()
+            await appendEvent(t, entityChanged(model, { kind, key: id, body: merged }, 'updated', by, now))
           })
       }
     }
@@ -122,6 +139,7 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
               .where('kind', '=', kind)
               .where('key', '=', i.key)
               .execute()
+            await appendEvent(t, entityChanged(model, { kind, key: i.key, body: i.body }, 'deleted', by, now))
           })
     }
   }
@@ -140,7 +158,7 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
       return
     }
     if (!existing) {
-      note('create', 'control', entry.id, (t) => createControlFromFile(t, model.id, entry, ci, actor, now))
+      note('create', 'control', entry.id, (t) => createControlFromFile(t, model, entry, ci, actor, now))
       return
     }
     // Structural fields: a new revision when they differ (the description only through a refinement).
@@ -162,14 +180,9 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
           void (await reviseControl(t, model.id, (await controlRow(t, model.id, entry.id))!, patch, actor, 'import')),
       )
     if (entry.implementation_notes !== undefined && entry.implementation_notes !== existing.implementation_notes)
-      note('update', 'control_notes', entry.id, async (t) => {
-        await t
-          .updateTable('controls')
-          .set({ implementation_notes: entry.implementation_notes!, updated_at: now })
-          .where('model_id', '=', model.id)
-          .where('id', '=', entry.id)
-          .execute()
-      })
+      note('update', 'control_notes', entry.id, (t) =>
+        setImplementation(t, model, entry.id, { implementation_notes: entry.implementation_notes! }, by, now),
+      )
     if (entry.description !== existing.description) {
       const justification = entry.refinement_justification ?? file.revision_note
       if (!justification)
@@ -192,6 +205,7 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
               (await controlRow(t, model.id, entry.id))!,
               { description: entry.description, justification },
               actor,
+              false,
             )),
         )
     }
@@ -226,7 +240,8 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
           )),
       )
     const dropped = mode === 'sync' ? active.filter((a) => !kept.has(a.id)) : []
-    for (const a of dropped) note('delete', 'assertion', a.id, async (t) => softDeleteAssertion(t, a.id, actor, now))
+    for (const a of dropped)
+      note('delete', 'assertion', a.id, (t) => deleteAssertions(t, model, [a.id], SYNC_REMOVAL, actor, now))
     const willBeImplemented = (entry.implementation_status ?? existing.implementation_status) === 'implemented'
     if (willBeImplemented && kept.size + fresh.length === 0 && active.length - dropped.length === 0)
       conflicts.push({
@@ -234,14 +249,9 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
         message: `${entry.id} stays implemented but would have no active assertion`,
       })
     if (entry.implementation_status !== undefined && entry.implementation_status !== existing.implementation_status)
-      note('update', 'control_status', entry.id, async (t) => {
-        await t
-          .updateTable('controls')
-          .set({ implementation_status: entry.implementation_status!, updated_at: now })
-          .where('model_id', '=', model.id)
-          .where('id', '=', entry.id)
-          .execute()
-      })
+      note('update', 'control_status', entry.id, (t) =>
+        setImplementation(t, model, entry.id, { implementation_status: entry.implementation_status! }, by, now),
+      )
 
     const links = stored.links.filter((l) => l.control_id === entry.id)
     const linkKey = (l: { kind: string; label: string; url?: string | null }) =>
@@ -249,29 +259,22 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
     const storedLinks = new Set(links.map(linkKey))
     for (const l of entry.evidence_links)
       if (!storedLinks.has(linkKey(l)))
-        note('create', 'evidence_link', `${entry.id}:${l.label}`, async (t) => {
-          await t
-            .insertInto('evidence_links')
-            .values({
-              id: newId('lnk'),
-              model_id: model.id,
-              control_id: entry.id,
-              kind: l.kind,
-              label: l.label,
-              url: l.url ?? null,
-              created_by: json(actor),
-              created_at: now,
-              deleted_at: null,
-            })
-            .execute()
-        })
+        note(
+          'create',
+          'evidence_link',
+          `${entry.id}:${l.label}`,
+          async (t) => void (await addEvidenceLinks(t, model, entry.id, [l], actor, now)),
+        )
     if (mode === 'sync') {
       const fileLinks = new Set(entry.evidence_links.map(linkKey))
       for (const l of links)
         if (!fileLinks.has(linkKey(l)))
-          note('delete', 'evidence_link', l.id, async (t) => {
-            await t.updateTable('evidence_links').set({ deleted_at: now }).where('id', '=', l.id).execute()
-          })
+          note(
+            'delete',
+            'evidence_link',
+            l.id,
+            async (t) => void (await removeEvidenceLink(t, model, entry.id, l.id, actor, now)),
+          )
     }
   }
 
@@ -279,23 +282,7 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
     const inFile = new Set(file.controls.map((c) => c.id))
     for (const c of stored.controls)
       if (!c.deleted_at && !inFile.has(c.id))
-        note('delete', 'control', c.id, async (t) => {
-          await t
-            .updateTable('controls')
-            .set({ deleted_at: now, delete_reason: 'removed by a sync import' })
-            .where('model_id', '=', model.id)
-            .where('id', '=', c.id)
-            .execute()
-          for (const a of stored.assertions.filter((x) => x.control_id === c.id))
-            await softDeleteAssertion(t, a.id, actor, now)
-          await t
-            .updateTable('drift_events')
-            .set({ status: 'resolved', resolution: 'control_deleted', resolved_at: now })
-            .where('model_id', '=', model.id)
-            .where('control_id', '=', c.id)
-            .where('status', '=', 'open')
-            .execute()
-        })
+        note('delete', 'control', c.id, (t) => deleteControl(t, model, c.id, SYNC_REMOVAL, actor, now))
   }
 
   if (invalid.length) throw new ApiError(422, 'import_invalid', invalid[0]!.message, { errors: invalid })
@@ -317,7 +304,7 @@ export async function planUpdate(trx: Db, model: ModelRow, file: ModelFile, mode
 /** A control of a model file created with its assertions, evidence links and implementation status (§8.3). */
 export async function createControlFromFile(
   t: Db,
-  modelId: string,
+  model: ModelRef,
   entry: ModelFile['controls'][number],
   index: number,
   actor: Actor,
@@ -325,7 +312,7 @@ export async function createControlFromFile(
 ): Promise<void> {
   const c = await createControl(
     t,
-    modelId,
+    model.id,
     {
       id: entry.id,
       title: entry.title,
@@ -340,52 +327,38 @@ export async function createControlFromFile(
   if (entry.assertions.length)
     await insertAssertions(
       t,
-      modelId,
+      model.id,
       c,
       entry.assertions,
       actor,
       'import',
       (i) => `/controls/${index}/assertions/${i}`,
     )
-  if (entry.evidence_links.length)
-    await t
-      .insertInto('evidence_links')
-      .values(
-        entry.evidence_links.map((l) => ({
-          id: newId('lnk'),
-          model_id: modelId,
-          control_id: c.id,
-          kind: l.kind,
-          label: l.label,
-          url: l.url ?? null,
-          created_by: json(actor),
-          created_at: now,
-          deleted_at: null,
-        })),
-      )
-      .execute()
+  await addEvidenceLinks(t, model, c.id, entry.evidence_links, actor, now)
   if (entry.implementation_status === 'implemented')
-    await t
-      .updateTable('controls')
-      .set({ implementation_status: 'implemented' })
-      .where('model_id', '=', modelId)
-      .where('id', '=', c.id)
-      .execute()
+    await setImplementation(t, model, c.id, { implementation_status: 'implemented' }, logActor(actor), now)
+}
+
+const SYNC_REMOVAL = 'removed by a sync import'
+
+/** An import's change of a control's implementation status or notes, logged with the state after it. */
+async function setImplementation(
+  t: Db,
+  model: ModelRef,
+  controlId: string,
+  change: { implementation_status: string } | { implementation_notes: string },
+  by: LogActor,
+  now: string,
+) {
+  const c = await t
+    .updateTable('controls')
+    .set({ ...change, updated_at: now })
+    .where('model_id', '=', model.id)
+    .where('id', '=', controlId)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  await appendEvent(t, implementationChanged(model, c, by, now))
 }
 
 const controlRow = (t: Db, modelId: string, id: string) =>
   t.selectFrom('controls').selectAll().where('model_id', '=', modelId).where('id', '=', id).executeTakeFirst()
-
-async function softDeleteAssertion(t: Db, id: string, actor: Actor, now: string) {
-  await t
-    .updateTable('assertions')
-    .set({ deleted_at: now, deleted_by: json(actor), delete_reason: 'removed by a sync import' })
-    .where('id', '=', id)
-    .execute()
-  await t
-    .updateTable('drift_events')
-    .set({ status: 'resolved', resolution: 'assertion_deleted', resolved_at: now })
-    .where('assertion_id', '=', id)
-    .where('status', '=', 'open')
-    .execute()
-}

@@ -7,6 +7,7 @@ import {
   driftEvidenceChanged,
   type Envelope,
   IN_TOTO_PAYLOAD_TYPE,
+  identityDigest,
   isValidRepo,
   type ResultValue,
   signEnvelope,
@@ -18,9 +19,17 @@ import { json, lockModel } from '../db/open.js'
 import { ApiError, type FieldError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
 import type { ResultItem, ResultsBody } from '../schemas/results.js'
-import { type Attestation, verifyAttestation } from './attestation.js'
+import {
+  type Attestation,
+  type AttestationInput,
+  REPLAYED,
+  type ReplayValue,
+  verifyAttestation,
+} from './attestation.js'
+import { driftResolved } from './change-events.js'
 import type { Evidence } from './evidence.js'
 import { appendEvent, appendEvents } from './log.js'
+import type { OidcContext } from './oidc/verify-token.js'
 import { type FindingChange, recompute, type StatusChange } from './recompute.js'
 import type { WorkspaceSettings } from './workspaces.js'
 
@@ -29,11 +38,13 @@ const CHUNK = 1000
 export interface IngestInput {
   model: ModelRow
   settings: WorkspaceSettings
-  security: { require_attestation: boolean; attestation_max_age_minutes: number }
+  security: AttestationInput['security']
   body: ResultsBody
   rawBody: Buffer
   attestationHeader: string | undefined
-  submittedBy: { kind: 'api_key'; id: string }
+  oidc: OidcContext
+  /** The API key, or the workspace key whose JWT authenticated the call (with its replay record, §6.8). */
+  submittedBy: { kind: 'api_key'; id: string } | { kind: 'workspace_key'; id: string; replay: ReplayValue }
   evidence: Evidence
   publicUrl: string
 }
@@ -137,6 +148,10 @@ async function checkResults(db: Db, input: IngestInput, repo: string) {
   return assertions
 }
 
+/** The identity members of a receipt (EVIDENCE.md §7), when the run has an attested identity. */
+const receiptIdentity = (a: Attestation) =>
+  a.issuer === null ? {} : { issuer: a.issuer, subject: a.subject, claims: a.claims }
+
 /** Accepts one results submission (PLATFORM.md §5.14.2): all of it in one transaction, or nothing. */
 export async function ingestRun(db: Db, input: IngestInput): Promise<IngestResponse> {
   const { body, model } = input
@@ -145,19 +160,18 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
     throw new ApiError(422, 'validation_failed', 'pipeline.repo must be owner/name', {
       errors: [{ path: '/pipeline/repo', code: 'repo_invalid', message: 'must be owner/name or group/subgroup/name' }],
     })
-  const repo = givenRepo.toLowerCase()
-  const assertions = await checkResults(db, input, repo)
-  // Steps 8–9: present material is verified or the request is refused; it is never downgraded to "none".
-  const { attestation, replay } = await verifyAttestation(db, {
+  // Steps 8–10 before the per-result repo check of step 11: the token may name the repo the body leaves out.
+  // Present material is verified or the request is refused; it is never downgraded to "none".
+  const { attestation, replay, repo, material } = await verifyAttestation(db, {
     workspaceId: model.workspace_id,
     modelId: model.id,
-    repo,
+    repo: givenRepo.toLowerCase(),
     body,
     attestationHeader: input.attestationHeader,
-    requireAttestation: input.security.require_attestation,
-    maxAgeMinutes: input.security.attestation_max_age_minutes,
-    now: new Date(),
+    security: input.security,
+    oidc: input.oidc,
   })
+  const assertions = await checkResults(db, input, repo)
   const results_hash = docDigest(body.results)
   const submission_digest = digest(input.rawBody)
 
@@ -194,28 +208,25 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
         pipeline: json(body.pipeline),
         verifier: json(body.verifier),
         accepted_at,
-        submitted_by: json(input.submittedBy),
+        submitted_by: json({ kind: input.submittedBy.kind, id: input.submittedBy.id }),
         results_count: body.results.length,
         counts: json(counts),
         results_hash,
         submission_digest,
         submission: input.rawBody,
         attestation: json(attestation),
+        attestation_material: material && json(material),
         counting: true,
       })
       .execute()
-    if (replay) {
+    const jwtReplay = input.submittedBy.kind === 'workspace_key' ? [input.submittedBy.replay] : []
+    for (const r of [...replay, ...jwtReplay]) {
       const taken = await trx
         .insertInto('replay_records')
-        .values({ ...replay, workspace_id: model.workspace_id, expires_at: null })
+        .values({ ...r, workspace_id: model.workspace_id })
         .onConflict((oc) => oc.columns(['kind', 'value_digest']).doNothing())
         .executeTakeFirst()
-      if (Number(taken.numInsertedOrUpdatedRows ?? 0n) === 0)
-        throw new ApiError(
-          409,
-          'attestation_replayed',
-          'this signed material was already accepted for another run; sign each run anew',
-        )
+      if (Number(taken.numInsertedOrUpdatedRows ?? 0n) === 0) throw REPLAYED[r.kind]()
     }
 
     const tier1Ids = new Map<string, string>()
@@ -259,10 +270,21 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
         .execute()
 
     const counted = resultRows.filter((r) => !r.assertion_deleted)
-    const drift = await materialiseDrift(trx, model.id, runId, body.pipeline.commit_sha, accepted_at, counted, (id) => {
-      const a = assertions.get(id)!
-      return { control_id: a.control_id, objective_ids: (controls.get(a.control_id)?.objective_ids as string[]) ?? [] }
-    })
+    const { opened: drift, resolved } = await materialiseDrift(
+      trx,
+      model.id,
+      runId,
+      body.pipeline.commit_sha,
+      accepted_at,
+      counted,
+      (id) => {
+        const a = assertions.get(id)!
+        return {
+          control_id: a.control_id,
+          objective_ids: (controls.get(a.control_id)?.objective_ids as string[]) ?? [],
+        }
+      },
+    )
     await upsertLatest(trx, model.id, body.pipeline.commit_sha, counted)
     await upsertRepoState(trx, model.id, repo, runId, body.pipeline.commit_sha, accepted_at, counts)
     if (drift.length)
@@ -295,7 +317,7 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
           binding: attestation.binding,
           identity: attestation.identity,
           satisfies_requirement: attestation.satisfies_requirement,
-          identity_digest: null,
+          identity_digest: identityDigest(attestation),
           statement_digest: attestation.statement_digest,
         },
         policy_digest,
@@ -322,6 +344,17 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
         },
       })),
     )
+    await appendEvents(
+      trx,
+      resolved.map((id) =>
+        driftResolved(
+          model,
+          { id, resolution: 'passed_again', run_id: runId },
+          { kind: 'system', id: null },
+          accepted_at,
+        ),
+      ),
+    )
     const { status_changes, finding_changes } = await recompute(trx, model.id, input.settings, {
       id: runId,
       accepted_at,
@@ -341,12 +374,14 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
       results_count: body.results.length,
       results_hash,
       submission_digest,
-      material_digest: attestation.bundle_digest ?? attestation.signature_digest,
+      material_digest: attestation.bundle_digest ?? attestation.signature_digest ?? attestation.token_digest,
+      extra_token_digest: attestation.extra_oidc?.token_digest ?? null,
       attestation: {
         method: attestation.method,
         binding: attestation.binding,
         identity: attestation.identity,
         satisfies_requirement: attestation.satisfies_requirement,
+        ...receiptIdentity(attestation),
         ...(attestation.key_fingerprint ? { key_fingerprint: attestation.key_fingerprint } : {}),
         ...(attestation.signing_time ? { signing_time: attestation.signing_time } : {}),
         ...(attestation.statement_digest ? { statement_digest: attestation.statement_digest } : {}),
@@ -490,10 +525,11 @@ async function materialiseDrift(
       .insertInto('drift_events')
       .values(driftRows.slice(i, i + CHUNK))
       .execute()
+  const resolved: string[] = []
   for (const tier of [1, 2] as const) {
     const ids = toResolve.filter((r) => r.tier === tier).map((r) => r.assertion_id)
     for (let i = 0; i < ids.length; i += CHUNK) {
-      await trx
+      const rows = await trx
         .updateTable('drift_events')
         .set({ status: 'resolved', resolution: 'passed_again', resolved_run_id: runId, resolved_at: at })
         .where('model_id', '=', modelId)
@@ -501,10 +537,12 @@ async function materialiseDrift(
         .where('tier', '=', tier)
         .where('repo', '=', results[0]!.repo)
         .where('assertion_id', 'in', ids.slice(i, i + CHUNK))
+        .returning('id')
         .execute()
+      resolved.push(...rows.map((r) => r.id))
     }
   }
-  return opened
+  return { opened, resolved: resolved.sort() }
 }
 
 async function upsertLatest(trx: Db, modelId: string, commit: string, results: readonly StoredResult[]) {
