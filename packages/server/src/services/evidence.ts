@@ -6,8 +6,16 @@ import { ApiError } from '../errors.js'
 import { nowIso } from '../ids.js'
 import { VERSION } from '../version.js'
 import { checkLogIntegrity, LogIntegrityError, signNextCheckpoint } from './checkpoints.js'
-import { type ActiveKey, activeKey, type MasterKey, masterKey } from './instance-keys.js'
-import { appendEvent } from './log.js'
+import {
+  type ActiveKey,
+  activeKey,
+  type KeyPurpose,
+  type MasterKey,
+  masterKey,
+  type PublicKeyRef,
+  replaceActiveKey,
+} from './instance-keys.js'
+import { type Actor, appendEvent } from './log.js'
 
 /**
  * The instance's signing side (EVIDENCE.md §7–9): the instance key for receipts, the log key for checkpoints, the log
@@ -15,9 +23,11 @@ import { appendEvent } from './log.js'
  */
 export interface Evidence {
   master: MasterKey
+  /** The active keys; a rotation replaces them, and the retired ones never sign again. */
   instanceKey: ActiveKey
   logKey: ActiveKey
   origin: string
+  /** The active log key's verifier and vkey. */
   verifier: NoteVerifier
   vkey: string
   integrity: 'ok' | 'failed'
@@ -25,18 +35,72 @@ export interface Evidence {
   scheduleCheckpoint(): void
   /** Refuses a write while the log's integrity is in doubt. */
   assertWritable(): void
+  /** §8.2: a new active key of the purpose and its activation event, in one transaction; the old one is retired. */
+  rotate(purpose: KeyPurpose, actor: Actor): Promise<ActiveKey>
+  /** §9.7: the self-check of start-up, run again every `selfCheckIntervalMs`; a failure stops writes for good. */
+  selfCheck(): Promise<void>
   stop(): Promise<void>
+}
+
+/** Runs `task` every `ms` until the returned function is called; tests inject one they trigger by hand. */
+export type Every = (ms: number, task: () => Promise<void>) => () => void
+
+const everyInterval: Every = (ms, task) => {
+  const handle = setInterval(() => void task(), ms)
+  handle.unref()
+  return () => clearInterval(handle)
 }
 
 /** The master key of the configuration; a MasterKeyError says what to set. */
 export const configuredMasterKey = (config: ServerConfig): MasterKey =>
   masterKey({ value: config.masterKey, file: config.masterKeyFile, insecure: config.insecureMasterKey })
 
+const SYSTEM: Actor = { kind: 'system', id: null }
+const keyIdOf = (vkey: string) => vkey.split('+')[1]!
+
+/** The `_instance` event of a key's activation (§9.2), with the event's index recorded on the key. */
+async function logActivation(
+  trx: Db,
+  origin: string,
+  purpose: KeyPurpose,
+  key: ActiveKey,
+  previous: PublicKeyRef | null,
+  actor: Actor,
+  at: string,
+): Promise<void> {
+  let data: Record<string, unknown>
+  if (purpose === 'instance')
+    data = { fingerprint: key.fingerprint, previous_fingerprint: previous?.fingerprint ?? null }
+  else {
+    const vkey = verifierKey(origin, key.publicKey)
+    data = {
+      key_id: keyIdOf(vkey),
+      vkey,
+      previous_key_id: previous ? keyIdOf(verifierKey(origin, previous.publicKey)) : null,
+    }
+  }
+  const e = await appendEvent(trx, {
+    chain: '_instance',
+    type: `${purpose}_key.activated`,
+    actor,
+    model: null,
+    subject: { kind: `${purpose}_key`, id: key.fingerprint },
+    data,
+    at,
+  })
+  await trx
+    .updateTable('instance_keys')
+    .set({ log_index: e.index })
+    .where('fingerprint', '=', key.fingerprint)
+    .execute()
+}
+
 export async function startEvidence(
   db: Db,
   config: ServerConfig,
   master: MasterKey,
   log: Logger | undefined,
+  every: Every = everyInterval,
 ): Promise<Evidence> {
   if (master.insecure)
     log?.warn(
@@ -47,69 +111,67 @@ export async function startEvidence(
     const instanceKey = await activeKey(trx, master, 'instance')
     const logKey = await activeKey(trx, master, 'log')
     const at = nowIso()
-    const system = { kind: 'system' as const, id: null }
     if (instanceKey.created && logKey.created)
       await appendEvent(trx, {
         chain: '_instance',
         type: 'instance.initialized',
-        actor: system,
+        actor: SYSTEM,
         model: null,
         subject: { kind: 'instance', id: origin },
         data: { origin: config.publicUrl, log_origin: origin, version: VERSION },
         at,
       })
-    if (instanceKey.created) {
-      const e = await appendEvent(trx, {
-        chain: '_instance',
-        type: 'instance_key.activated',
-        actor: system,
-        model: null,
-        subject: { kind: 'instance_key', id: instanceKey.fingerprint },
-        data: { fingerprint: instanceKey.fingerprint, previous_fingerprint: null },
-        at,
-      })
-      await trx
-        .updateTable('instance_keys')
-        .set({ log_index: e.index })
-        .where('fingerprint', '=', instanceKey.fingerprint)
-        .execute()
-    }
-    if (logKey.created) {
-      const vkey = verifierKey(origin, logKey.publicKey)
-      const e = await appendEvent(trx, {
-        chain: '_instance',
-        type: 'log_key.activated',
-        actor: system,
-        model: null,
-        subject: { kind: 'log_key', id: logKey.fingerprint },
-        data: { key_id: vkey.split('+')[1], vkey, previous_key_id: null },
-        at,
-      })
-      await trx
-        .updateTable('instance_keys')
-        .set({ log_index: e.index })
-        .where('fingerprint', '=', logKey.fingerprint)
-        .execute()
-    }
+    if (instanceKey.created) await logActivation(trx, origin, 'instance', instanceKey, null, SYSTEM, at)
+    if (logKey.created) await logActivation(trx, origin, 'log', logKey, null, SYSTEM, at)
     return { instanceKey, logKey }
   })
-  const vkey = verifierKey(origin, logKey.publicKey)
-  const signer = { origin, privateKey: logKey.privateKey, verifier: parseVerifierKey(vkey)! }
   let timer: NodeJS.Timeout | undefined
-  let running: Promise<unknown> = Promise.resolve()
+  // Checkpoint signing, self-checks and rotations run one at a time, so no checkpoint is signed with a retired key.
+  let queue: Promise<unknown> = Promise.resolve()
+  const serial = <T>(task: () => Promise<T>): Promise<T> => {
+    const result = queue.then(task)
+    queue = result.catch(() => undefined)
+    return result
+  }
+  const failed = (e: unknown, when: string) => {
+    if (!(e instanceof LogIntegrityError)) throw e
+    evidence.integrity = 'failed'
+    log?.error({ err: e }, `transparency log integrity check failed ${when}: writes stopped`)
+  }
+  const useLogKey = (key: ActiveKey) => {
+    evidence.logKey = key
+    evidence.vkey = verifierKey(origin, key.publicKey)
+    evidence.verifier = parseVerifierKey(evidence.vkey)!
+  }
+  const sign = async () => {
+    if (evidence.integrity === 'failed') return
+    try {
+      await signNextCheckpoint(db, { origin, privateKey: evidence.logKey.privateKey, verifier: evidence.verifier })
+    } catch (e) {
+      failed(e, 'before signing a checkpoint')
+    }
+  }
+  const selfCheck = async () => {
+    if (evidence.integrity === 'failed') return
+    try {
+      await checkLogIntegrity(db, origin)
+    } catch (e) {
+      failed(e, 'in the self-check')
+    }
+  }
   const evidence: Evidence = {
     master,
     instanceKey,
     logKey,
     origin,
-    verifier: signer.verifier,
-    vkey,
+    verifier: parseVerifierKey(verifierKey(origin, logKey.publicKey))!,
+    vkey: verifierKey(origin, logKey.publicKey),
     integrity: 'ok',
     scheduleCheckpoint() {
       if (timer || evidence.integrity === 'failed') return
       timer = setTimeout(() => {
         timer = undefined
-        running = running.then(() => sign())
+        serial(sign).catch((e) => log?.error({ err: e }, 'signing a checkpoint failed'))
       }, config.checkpointIntervalMs)
     },
     assertWritable() {
@@ -120,29 +182,32 @@ export async function startEvidence(
           'the transparency log failed an integrity check; writes are stopped until an operator investigates',
         )
     },
+    rotate(purpose, actor) {
+      return serial(async () => {
+        evidence.assertWritable()
+        const at = nowIso()
+        const key = await db.transaction().execute(async (trx) => {
+          const { key, previous } = await replaceActiveKey(trx, master, purpose, at)
+          await logActivation(trx, origin, purpose, key, previous, actor, at)
+          return key
+        })
+        if (purpose === 'instance') evidence.instanceKey = key
+        else useLogKey(key)
+        return key
+      })
+    },
+    selfCheck: () => serial(selfCheck),
     async stop() {
+      stopSelfChecks()
       if (timer) clearTimeout(timer)
       timer = undefined
-      await running
-      await sign()
+      await serial(sign)
     },
   }
-  const sign = async () => {
-    try {
-      await signNextCheckpoint(db, signer)
-    } catch (e) {
-      if (!(e instanceof LogIntegrityError)) throw e
-      evidence.integrity = 'failed'
-      log?.error({ err: e }, 'transparency log integrity check failed: writes stopped')
-    }
-  }
-  try {
-    await checkLogIntegrity(db, signer)
-    await sign()
-  } catch (e) {
-    if (!(e instanceof LogIntegrityError)) throw e
-    evidence.integrity = 'failed'
-    log?.error({ err: e }, 'transparency log integrity check failed at start-up: writes stopped')
-  }
+  await selfCheck()
+  await sign()
+  const stopSelfChecks = every(config.selfCheckIntervalMs, () =>
+    evidence.selfCheck().catch((e) => log?.error({ err: e }, 'the log self-check could not run')),
+  )
   return evidence
 }

@@ -3,6 +3,7 @@ import {
   createDecipheriv,
   createHash,
   createPrivateKey,
+  createPublicKey,
   hkdfSync,
   type KeyObject,
   randomBytes,
@@ -29,7 +30,12 @@ export function masterKey(source: {
   let key: Buffer
   let insecure = false
   if (source.value !== undefined || source.file !== undefined) {
-    const text = source.value ?? readFileSync(source.file!, 'utf8').trim()
+    let text: string
+    try {
+      text = source.value ?? readFileSync(source.file!, 'utf8').trim()
+    } catch (e) {
+      throw new MasterKeyError(`cannot read the master key file ${source.file}: ${(e as Error).message}`)
+    }
     key = Buffer.from(text, 'base64')
     if (key.length !== 32 || key.toString('base64') !== text)
       throw new MasterKeyError(
@@ -47,6 +53,9 @@ export function masterKey(source: {
   const id = createHash('sha256').update('warrant/master-key-id/v1').update(key).digest('hex').slice(0, 16)
   return { key, id, insecure }
 }
+
+export const spkiPublicKey = (spki: Uint8Array): KeyObject =>
+  createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })
 
 export type KeyPurpose = 'instance' | 'log'
 
@@ -105,6 +114,8 @@ export function unwrapKey(
   }
 }
 
+export type PublicKeyRef = Pick<ActiveKey, 'fingerprint' | 'publicKey'>
+
 export interface ActiveKey {
   fingerprint: string
   privateKey: KeyObject
@@ -112,7 +123,20 @@ export interface ActiveKey {
   created: boolean
 }
 
-/** Loads the active key of a purpose, creating it on first start (instance: ECDSA P-256, log: Ed25519). */
+const KEY_ALGORITHM = { instance: 'ecdsa-p256', log: 'ed25519' } as const
+
+/** Generates a key of a purpose (instance: ECDSA P-256, log: Ed25519) and stores it, wrapped, as the active one. */
+async function createActiveKey(db: Db, master: MasterKey, purpose: KeyPurpose, at: string): Promise<ActiveKey> {
+  const { privateKey, publicKey } = generateKeyPair(KEY_ALGORITHM[purpose])
+  const wrapped = wrapKey(master, purpose, privateKey)
+  await db
+    .insertInto('instance_keys')
+    .values({ purpose, ...wrapped, status: 'active', created_at: at, retired_at: null, log_index: null })
+    .execute()
+  return { fingerprint: wrapped.fingerprint, privateKey, publicKey, created: true }
+}
+
+/** Loads the active key of a purpose, creating it on first start. */
 export async function activeKey(db: Db, master: MasterKey, purpose: KeyPurpose): Promise<ActiveKey> {
   const row = await db
     .selectFrom('instance_keys')
@@ -124,11 +148,62 @@ export async function activeKey(db: Db, master: MasterKey, purpose: KeyPurpose):
     const privateKey = unwrapKey(master, row)
     return { fingerprint: row.fingerprint, privateKey, publicKey: publicOf(privateKey), created: false }
   }
-  const { privateKey, publicKey } = generateKeyPair(purpose === 'instance' ? 'ecdsa-p256' : 'ed25519')
-  const wrapped = wrapKey(master, purpose, privateKey)
-  await db
-    .insertInto('instance_keys')
-    .values({ purpose, ...wrapped, status: 'active', created_at: nowIso(), retired_at: null, log_index: null })
-    .execute()
-  return { fingerprint: wrapped.fingerprint, privateKey, publicKey, created: true }
+  return createActiveKey(db, master, purpose, nowIso())
+}
+
+/**
+ * Rotation (EVIDENCE.md §8.2), inside the caller's transaction: retires the active key of a purpose (kept and
+ * published, never used again) and stores a new active one.
+ */
+export async function replaceActiveKey(
+  trx: Db,
+  master: MasterKey,
+  purpose: KeyPurpose,
+  at: string,
+): Promise<{ key: ActiveKey; previous: PublicKeyRef }> {
+  const retired = await trx
+    .updateTable('instance_keys')
+    .set({ status: 'retired', retired_at: at })
+    .where('purpose', '=', purpose)
+    .where('status', '=', 'active')
+    .returning(['fingerprint', 'public_spki'])
+    .executeTakeFirstOrThrow()
+  return {
+    key: await createActiveKey(trx, master, purpose, at),
+    previous: { fingerprint: retired.fingerprint, publicKey: spkiPublicKey(retired.public_spki) },
+  }
+}
+
+/**
+ * `warrant serve --rewrap-keys` (§8.1): re-encrypts every stored key, active and retired, from the old master key to
+ * the current one in one transaction. Keys already under the current master key are checked to open with it. Any key
+ * that opens with neither throws a MasterKeyError naming the master key id it expects, and nothing changes.
+ */
+export async function rewrapKeys(db: Db, old: MasterKey, current: MasterKey): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx.selectFrom('instance_keys').selectAll().orderBy('created_at').execute()
+    let rewrapped = 0
+    for (const row of rows) {
+      if (row.master_key_id === current.id) {
+        unwrapKey(current, row)
+        continue
+      }
+      if (row.master_key_id !== old.id)
+        throw new MasterKeyError(
+          `the old master key has id ${old.id}, but the ${row.purpose} key ${row.fingerprint.slice(0, 16)}… is wrapped with master key id ${row.master_key_id}; nothing was changed`,
+        )
+      const { salt, nonce, ciphertext, tag, master_key_id } = wrapKey(
+        current,
+        row.purpose as KeyPurpose,
+        unwrapKey(old, row),
+      )
+      await trx
+        .updateTable('instance_keys')
+        .set({ salt, nonce, ciphertext, tag, master_key_id })
+        .where('fingerprint', '=', row.fingerprint)
+        .execute()
+      rewrapped++
+    }
+    return rewrapped
+  })
 }
