@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { type AiConfig, aiConfigFromEnv } from './ai/config.js'
 
 /** Server settings, from the environment (PLATFORM.md §5.1, §5.21) with overrides for tests and the CLI. */
 export interface ServerConfig {
@@ -21,6 +22,16 @@ export interface ServerConfig {
   /** §9.1: the log's origin line, default the public URL's host followed by `/log`. */
   logOrigin: string
   checkpointIntervalMs: number
+  /** §9.7: the integrity self-check runs at start-up and then every this many milliseconds (default a day). */
+  selfCheckIntervalMs: number
+  /** §5.21: the AI provider of coherence, sufficiency and refinement evaluations. */
+  ai: AiConfig
+  /** EVIDENCE.md §6.7: plain-http issuers on loopback hosts (tests and local development only). */
+  allowLoopbackIssuers: boolean
+  /** §6.3, §6.7: the `aud` of workspace JWTs and raw OIDC tokens, default the public URL. */
+  attestationAudience: string
+  /** EVIDENCE.md §6.4: the file listing the pinned Sigstore TrustedRoots; none means keyless bundles are refused. */
+  sigstoreTrust: string | undefined
 }
 
 const int = (value: string | undefined, fallback: number): number => {
@@ -58,6 +69,11 @@ export function configFromEnv(
     insecureMasterKey: env.WARRANT_DEV_INSECURE_MASTER_KEY === '1',
     logOrigin: env.WARRANT_LOG_ORIGIN ?? `${new URL(publicUrl).host}/log`,
     checkpointIntervalMs: int(env.WARRANT_LOG_CHECKPOINT_INTERVAL_MS, 1000),
+    selfCheckIntervalMs: int(env.WARRANT_LOG_SELF_CHECK_INTERVAL_MS, 24 * 60 * 60 * 1000),
+    ai: aiConfigFromEnv(env),
+    allowLoopbackIssuers: env.WARRANT_ALLOW_LOOPBACK_ISSUERS === '1',
+    attestationAudience: env.WARRANT_ATTESTATION_AUDIENCE || publicUrl,
+    sigstoreTrust: env.WARRANT_SIGSTORE_TRUST || undefined,
     ...overrides,
   }
 }

@@ -279,8 +279,9 @@ const CASES: Case[] = [
     method: 'GET',
     route: '/api/log/entries/:index',
     label: 'workspace entry',
-    // Entries 0–2 are the instance's first events; entry 3 is the workspace's initial security policy.
-    path: () => '/api/log/entries/3',
+    // Entries 0–2 are the instance's first events and 3–4 the first owner's user.changed (created, admin_granted);
+    // entry 5 is the workspace's initial security policy.
+    path: () => '/api/log/entries/5',
     expect: {
       ...P.read,
       foreign_key: { status: 404, code: 'entry_not_found' },
@@ -418,6 +419,23 @@ const CASES: Case[] = [
     path: (f) => `/api/users/${f.userIds.login}/password-reset`,
     expect: P.instanceAdmin,
   },
+  // §5.21 administration: instance admins only (the owner is the first user, an instance admin).
+  { method: 'GET', route: '/api/admin/status', path: () => '/api/admin/status', expect: P.instanceAdmin },
+  { method: 'GET', route: '/api/admin/instance-keys', path: () => '/api/admin/instance-keys', expect: P.instanceAdmin },
+  {
+    method: 'POST',
+    route: '/api/admin/instance-keys/rotate',
+    path: () => '/api/admin/instance-keys/rotate',
+    body: () => ({ confirm: true }),
+    expect: P.instanceAdmin,
+  },
+  {
+    method: 'POST',
+    route: '/api/admin/log-keys/rotate',
+    path: () => '/api/admin/log-keys/rotate',
+    body: () => ({ confirm: true }),
+    expect: P.instanceAdmin,
+  },
 
   // §5.3 workspaces and members.
   { method: 'GET', route: '/api/workspaces', path: () => '/api/workspaces', expect: P.anyCaller },
@@ -460,6 +478,13 @@ const CASES: Case[] = [
     route: '/api/workspaces/:ws/security',
     path: (f) => `/api/workspaces/${f.ws1}/security`,
     body: () => ({ attestation_max_age_minutes: 60 }),
+    expect: P.owner,
+  },
+  {
+    method: 'POST',
+    route: '/api/workspaces/:ws/security/test-token',
+    path: (f) => `/api/workspaces/${f.ws1}/security/test-token`,
+    body: () => ({ token: 'not.a.token' }),
     expect: P.owner,
   },
 
@@ -829,6 +854,14 @@ const CASES: Case[] = [
   },
   {
     method: 'POST',
+    route: '/api/models/:m/controls/:c/sufficiency/evaluate',
+    // This instance has no AI provider: authorized callers get past authorization to 422 provider_required.
+    path: (f) => `${m(f)}/controls/CTRL-01/sufficiency/evaluate`,
+    expect: P.author,
+    noSuccess: true,
+  },
+  {
+    method: 'POST',
     route: '/api/models/:m/controls/:c/sufficiency/sign-off',
     path: (f) => `${m(f)}/controls/CTRL-01/sufficiency/sign-off`,
     body: async (f) => ({
@@ -1030,8 +1063,8 @@ let digestOf: (f: Fixture, control: string) => Promise<string>
 let anchorOf: (f: Fixture) => Promise<{ anchor_result_id: string; prompt_hash: string }>
 
 /**
- * Routes outside /api (§0: only `/.well-known/jwks` and `/mcp`, plus the orchestrators' probes). Each has its own
- * suite; a new one must be added here deliberately.
+ * Routes outside /api (§0: only `/.well-known/jwks` and `/mcp`, plus the orchestrators' probes and the web UI). Each
+ * has its own suite; a new one must be added here deliberately.
  */
 const OUTSIDE_API = new Set([
   'GET /healthz',
@@ -1040,6 +1073,9 @@ const OUTSIDE_API = new Set([
   'POST /mcp',
   'DELETE /mcp',
   'GET /.well-known/jwks',
+  // The web UI (src/http/web.ts, its own suite: packages/server/test/web.test.ts): public files and index.html.
+  'GET /',
+  'GET /*',
 ])
 
 /** `METHOD /pattern` of every registered route (HEAD is Fastify's automatic twin of GET). */

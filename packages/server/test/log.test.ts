@@ -180,8 +180,18 @@ describe.each(BACKENDS)('notarization and the transparency log on %s', (kind) =>
       chain: '_instance',
       type: 'instance.initialized',
     })
-    const workspaceEntry = (await submit('3', 'pass')).body.log.index
+    const passedAgain = (await submit('3', 'pass')).body
+    const workspaceEntry = passedAgain.log.index
     expect((await anonymous.get(`/api/log/entries/${workspaceEntry}`)).status).toBe(401)
+    // The drift the failing run opened is resolved by this run, and the log says so right after the run.
+    const resolved = await verifier.get(`/api/log/entries/${workspaceEntry + 1}`)
+    expect(resolved.body.record).toMatchObject({
+      type: 'drift.resolved',
+      actor: { kind: 'system', id: null },
+      model: modelId,
+      data: { resolution: 'passed_again', run_id: passedAgain.run_id },
+    })
+    expect(resolved.body.record.data.drift_id).toBe(resolved.body.record.subject.id)
   })
 
   it('is append-only in the database itself', async () => {

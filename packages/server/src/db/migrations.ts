@@ -214,6 +214,49 @@ create table audit_packages (
 create index audit_packages_model on audit_packages (model_id, created_at);
 `,
   },
+  {
+    version: 6,
+    name: 'AI evaluation jobs',
+    sql: `
+create table evaluation_jobs (
+  id text primary key, workspace_id text not null references workspaces(id), model_id text not null,
+  kind text not null, subject_id text not null, state text not null, attempts int not null default 0,
+  next_attempt_at text not null, last_error text, created_at text not null, updated_at text not null);
+create index evaluation_jobs_due on evaluation_jobs (state, next_attempt_at);
+create index evaluation_jobs_subject on evaluation_jobs (subject_id);
+alter table coherence_evaluations add column provider text;
+alter table coherence_evaluations add column model text;
+alter table coherence_evaluations add column prompt_hash text;
+alter table sufficiency_evaluations add column provider text;
+alter table sufficiency_evaluations add column model text;
+alter table sufficiency_evaluations add column prompt_hash text;
+`,
+  },
+  {
+    version: 7,
+    name: 'attestation material kept for audit packages',
+    sql: `
+alter table runs add column attestation_material jsonb;
+`,
+  },
+  {
+    version: 8,
+    name: 'log tree node cache',
+    sql: `
+create table log_nodes (level int not null, idx int not null, hash bytea not null, primary key (level, idx));
+create trigger log_nodes_append_only before update or delete on log_nodes
+  for each row execute function warrant_log_append_only();
+create index log_leaves_leaf_hash on log_leaves (leaf_hash);
+`,
+  },
+  {
+    version: 9,
+    name: 'audit packages built in the background',
+    sql: `
+alter table audit_packages add column failure jsonb;
+create index audit_packages_state on audit_packages (state, created_at);
+`,
+  },
 ]
 
 /** Splits a migration at semicolons that end a line, except inside dollar-quoted function bodies. */
@@ -242,7 +285,7 @@ export async function migrate(db: Kysely<unknown>): Promise<number[]> {
     const done = await sql<{ version: number }>`select version from schema_migrations`.execute(trx)
     const applied = new Set(done.rows.map((r) => r.version))
     const ran: number[] = []
-    for (const m of MIGRATIONS) {
+    for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
       if (applied.has(m.version)) continue
       // Statement by statement: PGlite's extended protocol runs one command per query.
       for (const statement of statements(m.sql)) await sql.raw(statement).execute(trx)
@@ -255,4 +298,4 @@ export async function migrate(db: Kysely<unknown>): Promise<number[]> {
   })
 }
 
-export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))

@@ -184,6 +184,9 @@ export interface CoherenceEvaluationsTable {
   evaluated_at: string | null
   job: string
   last_error: string | null
+  provider: Generated<string | null>
+  model: Generated<string | null>
+  prompt_hash: Generated<string | null>
 }
 
 export interface SufficiencyEvaluationsTable {
@@ -202,6 +205,23 @@ export interface SufficiencyEvaluationsTable {
   job: string
   last_error: string | null
   created_at: string
+  provider: Generated<string | null>
+  model: Generated<string | null>
+  prompt_hash: Generated<string | null>
+}
+
+export interface EvaluationJobsTable {
+  id: string
+  workspace_id: string
+  model_id: string
+  kind: 'coherence' | 'sufficiency' | 'refinement'
+  subject_id: string
+  state: 'queued' | 'running' | 'done' | 'failed'
+  attempts: Generated<number>
+  next_attempt_at: string
+  last_error: string | null
+  created_at: string
+  updated_at: string
 }
 
 export interface Tier2PromptsTable {
@@ -232,6 +252,8 @@ export interface RunsTable {
   drift_ids: Generated<Json>
   receipt: Generated<Json | null>
   log_index: Generated<number | null>
+  /** EVIDENCE.md §10.3 `material.oidc` / `extra_oidc`: the raw token, its JWK and jwks_uri; never shown by the API. */
+  attestation_material: Generated<Json | null>
 }
 
 export interface ResultsTable {
@@ -474,6 +496,12 @@ export interface LogCheckpointsTable {
   created_at: string
 }
 
+export interface LogNodesTable {
+  level: number
+  idx: number
+  hash: Uint8Array
+}
+
 export interface AuditPackagesTable {
   id: string
   model_id: string
@@ -487,6 +515,8 @@ export interface AuditPackagesTable {
   created_at: string
   ready_at: string | null
   expires_at: string | null
+  /** Why the build failed (`{code, message}`); null unless `state` is `failed`. */
+  failure: Generated<Json | null>
 }
 
 export interface Database {
@@ -506,6 +536,7 @@ export interface Database {
   assertions: AssertionsTable
   coherence_evaluations: CoherenceEvaluationsTable
   sufficiency_evaluations: SufficiencyEvaluationsTable
+  evaluation_jobs: EvaluationJobsTable
   tier2_prompts: Tier2PromptsTable
   runs: RunsTable
   results: ResultsTable
@@ -524,6 +555,7 @@ export interface Database {
   instance_keys: InstanceKeysTable
   log_leaves: LogLeavesTable
   log_checkpoints: LogCheckpointsTable
+  log_nodes: LogNodesTable
   audit_packages: AuditPackagesTable
   schema_migrations: { version: number; name: string; applied_at: string }
 }

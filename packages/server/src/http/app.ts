@@ -6,15 +6,20 @@ import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { jsonSchemaTransform } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
-import { cookieName, type Principal, resolvePrincipal } from '../auth/principal.js'
+import type { AiEvaluations } from '../ai/index.js'
+import { cookieName, credentialId, type Principal, resolvePrincipal, StaleSessionError } from '../auth/principal.js'
+import { jwtOnlySubmits } from '../auth/workspace-jwt.js'
 import type { ServerConfig } from '../config.js'
 import type { Store } from '../db/open.js'
 import { ApiError } from '../errors.js'
 import { newId } from '../ids.js'
+import type { AuditPackages } from '../services/audit-package-builds.js'
 import type { Evidence } from '../services/evidence.js'
+import type { OidcContext } from '../services/oidc/verify-token.js'
 import { VERSION } from '../version.js'
 import { registerBodyHandling } from './body.js'
 import { RequestValidationError, toApiError, zodValidatorCompiler } from './validation.js'
+import { registerWeb } from './web.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -31,6 +36,12 @@ export interface AppContext {
   config: ServerConfig
   store: Store
   evidence: Evidence
+  /** Raw OIDC token verification (EVIDENCE.md §6.7) and the clock of attestation checks. */
+  oidc: OidcContext
+  /** AI coherence, sufficiency and refinement evaluations (PLATFORM.md §9.3). */
+  ai: AiEvaluations
+  /** The background builder of audit packages (PLATFORM.md §5.19). */
+  auditPackages: AuditPackages
 }
 
 function errorBody(e: ApiError, requestId: string) {
@@ -100,10 +111,21 @@ export async function buildApp(ctx: AppContext, logger: Logger | boolean = false
   app.addHook('onRequest', async (req, reply) => {
     reply.header('X-Request-Id', req.id)
     req.principal = { kind: 'anonymous' }
-    req.principal = await resolvePrincipal(store.db, req, {
-      cookie: cookieKey,
-      sessionIdleHours: config.sessionIdleHours,
-    })
+    try {
+      req.principal = await resolvePrincipal(store.db, req, {
+        cookie: cookieKey,
+        sessionIdleHours: config.sessionIdleHours,
+        audience: config.attestationAudience,
+        now: ctx.oidc.now,
+      })
+    } catch (e) {
+      if (!(e instanceof StaleSessionError)) throw e
+      // An expired session must not lock the browser out of the sign-in route or the UI's own files: the cookie is
+      // cleared and those requests go on as anonymous; other routes still say why they refuse.
+      reply.clearCookie(cookieKey, { path: '/' })
+      const apiRoute = /^\/(api|mcp)(\/|$|\?)/.test(req.url)
+      if (apiRoute && req.routeOptions.config.rateClass !== 'login') throw e
+    }
     // Anonymous callers may write only to the first-run and login routes (rate class `login`): every other write
     // answers 401 before its body is read, so nobody without a credential gets bodies decoded, parsed or validated.
     if (
@@ -114,6 +136,12 @@ export async function buildApp(ctx: AppContext, logger: Logger | boolean = false
       req.routeOptions.config.rateClass !== 'login'
     )
       throw new ApiError(401, 'unauthenticated', 'this route needs a session or an API key')
+    // PLATFORM.md §1.2: a workspace JWT is accepted by the results submission alone, whatever the route.
+    if (
+      req.principal.kind === 'workspace_jwt' &&
+      !(req.method === 'POST' && req.routeOptions.url === '/api/models/:m/verification/results')
+    )
+      throw jwtOnlySubmits()
     if (req.method !== 'GET' && req.method !== 'HEAD') ctx.evidence.assertWritable()
   })
 
@@ -133,11 +161,7 @@ export async function buildApp(ctx: AppContext, logger: Logger | boolean = false
     timeWindow: 60_000,
     enableDraftSpec: true,
     max: (req) => limits[classOf(req) as keyof typeof limits],
-    keyGenerator: (req) => {
-      const p = req.principal
-      const who = p.kind === 'api_key' ? p.key.id : p.kind === 'session' ? p.user.id : `ip:${req.ip}`
-      return `${classOf(req)}:${who}`
-    },
+    keyGenerator: (req) => `${classOf(req)}:${credentialId(req.principal, req.ip)}`,
     errorResponseBuilder: (_req, context) =>
       new ApiError(
         429,
@@ -163,5 +187,6 @@ export async function buildApp(ctx: AppContext, logger: Logger | boolean = false
       .status(404)
       .send(errorBody(new ApiError(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`), req.id)),
   )
+  registerWeb(app)
   return app
 }

@@ -20,12 +20,13 @@ export function metaRoutes(app: FastifyInstance, ctx: AppContext, state: { ready
 
   app.get('/api/health', { schema: { tags: ['meta'] } }, async (_req, reply) => {
     const database = await databaseUp()
+    const ai = ctx.ai.health()
     return reply.status(database ? 200 : 503).send({
-      status: database && ctx.evidence.integrity === 'ok' ? 'ok' : 'degraded',
+      status: database && ctx.evidence.integrity === 'ok' && ai !== 'failing' ? 'ok' : 'degraded',
       checks: {
         database: database ? 'ok' : 'failed',
         log_integrity: ctx.evidence.integrity,
-        ai_provider: 'not_configured',
+        ai_provider: ai,
       },
     })
   })
@@ -42,7 +43,7 @@ export function metaRoutes(app: FastifyInstance, ctx: AppContext, state: { ready
     catalogue_version: CATALOGUE_VERSION,
   }))
   app.get('/api/verification/config', { schema: { tags: ['meta'] } }, async () => ({
-    attestation_audience: ctx.config.publicUrl,
+    attestation_audience: ctx.config.attestationAudience,
     accepted_bundle_media_types: BUNDLE_MEDIA_TYPES,
     instance_key_fingerprint: ctx.evidence.instanceKey.fingerprint,
     log_origin: ctx.evidence.origin,

@@ -10,7 +10,7 @@ import { nowIso } from '../ids.js'
 import { booleanQuery, cursor, limit, text } from '../schemas/fields.js'
 import { MAX_RESULTS, type ResultsBody, resultsBody } from '../schemas/results.js'
 import { withIdempotency } from '../services/idempotency.js'
-import { ingestRun } from '../services/ingest.js'
+import { type IngestInput, ingestRun } from '../services/ingest.js'
 import { recordPrompts, renderTier2Prompt } from '../services/prompts.js'
 import { buildReport } from '../services/report.js'
 import { loadModelState } from '../services/state.js'
@@ -161,7 +161,7 @@ export function verificationRoutes(app: FastifyInstance, ctx: AppContext): void 
     async (req, reply) => {
       const p = req.principal
       const { model, workspace } = await modelAccess(db, p, req.params.m, 'submit')
-      if (p.kind !== 'api_key')
+      if (p.kind !== 'api_key' && p.kind !== 'workspace_jwt')
         throw new ApiError(403, 'verifier_required', 'results are submitted with a verifier key')
       const body = req.body as ResultsBody
       const out = await withIdempotency(db, req, async () => {
@@ -184,11 +184,15 @@ export function verificationRoutes(app: FastifyInstance, ctx: AppContext): void 
         const response = await ingestRun(db, {
           model,
           settings: settingsOf(workspace),
-          security: workspace.security as { require_attestation: boolean; attestation_max_age_minutes: number },
+          security: workspace.security as IngestInput['security'],
           body,
           rawBody: req.rawBody!,
           attestationHeader: req.headers['x-ci-attestation'] as string | undefined,
-          submittedBy: { kind: 'api_key', id: p.key.id },
+          oidc: ctx.oidc,
+          submittedBy:
+            p.kind === 'api_key'
+              ? { kind: 'api_key', id: p.key.id }
+              : { kind: 'workspace_key', id: p.jwt.fingerprint, replay: p.jwt.replay },
           evidence: ctx.evidence,
           publicUrl: ctx.config.publicUrl,
         })
@@ -282,7 +286,7 @@ export function verificationRoutes(app: FastifyInstance, ctx: AppContext): void 
     { schema: { tags: ['verification'], params: runParams } },
     async (req) => {
       const { model } = await modelAccess(db, req.principal, req.params.m, 'read')
-      const { submission: _bytes, ...run } = await loadRun(model.id, req.params.run)
+      const { submission: _bytes, attestation_material: _token, ...run } = await loadRun(model.id, req.params.run)
       return run
     },
   )

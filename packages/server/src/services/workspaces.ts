@@ -1,8 +1,9 @@
-import { docDigest } from '@warrant/core'
+import { BUILTIN_ISSUERS, docDigest, type IdentityPolicy } from '@warrant/core'
 import type { Db } from '../db/open.js'
 import { json } from '../db/open.js'
 import { newId, nowIso } from '../ids.js'
 import { appendEvent } from './log.js'
+import { securityWarnings } from './security-settings.js'
 
 export interface WorkspaceSettings {
   review_max_age_days: number
@@ -14,35 +15,20 @@ export interface WorkspaceSettings {
   source_link_template: string | null
 }
 
-/** Defaults of PLATFORM.md §2.1; without an instance AI provider the modes are heuristic and human. */
-export const defaultSettings = (): WorkspaceSettings => ({
+/** Defaults of PLATFORM.md §2.1: the modes are `ai` when the instance has an AI provider, else heuristic and human. */
+export const defaultSettings = (aiProvider: boolean): WorkspaceSettings => ({
   review_max_age_days: 90,
   separation_of_duties: true,
   keys_may_dismiss_findings: false,
   accept_code_snippets: false,
-  coherence_mode: 'heuristic',
-  sufficiency_mode: 'human',
+  coherence_mode: aiProvider ? 'ai' : 'heuristic',
+  sufficiency_mode: aiProvider ? 'ai' : 'human',
   source_link_template: null,
 })
 
 export const defaultSecurity = () => ({
   require_attestation: false,
-  trusted_issuers: [
-    {
-      issuer: 'https://token.actions.githubusercontent.com',
-      label: 'GitHub Actions',
-      builtin: true,
-      enabled: true,
-      repository_claims: ['repository', 'repository_id'],
-    },
-    {
-      issuer: 'https://gitlab.com',
-      label: 'GitLab',
-      builtin: true,
-      enabled: true,
-      repository_claims: ['project_path', 'project_id'],
-    },
-  ],
+  trusted_issuers: BUILTIN_ISSUERS.map((i) => ({ ...i, repository_claims: [...i.repository_claims] })),
   required_claims: [],
   sigstore_san_patterns: [],
   attestation_max_age_minutes: 60,
@@ -57,14 +43,17 @@ export const slugify = (name: string): string =>
     .slice(0, 40)
     .padEnd(2, '0')
 
-export async function createWorkspace(db: Db, opts: { name: string; slug: string; ownerId: string }) {
+export async function createWorkspace(
+  db: Db,
+  opts: { name: string; slug: string; ownerId: string; aiProvider: boolean },
+) {
   const row = {
     id: newId('ws'),
     name: opts.name,
     slug: opts.slug,
     created_at: nowIso(),
     archived_at: null,
-    settings: json(defaultSettings()),
+    settings: json(defaultSettings(opts.aiProvider)),
     security: json(defaultSecurity()),
   }
   await db.insertInto('workspaces').values(row).execute()
@@ -110,7 +99,11 @@ export function publicWorkspace(
     created_at: w.created_at,
     archived_at: w.archived_at,
     settings: w.settings,
-    security: { ...(w.security as object), active_signing_key: null, warnings: [] },
+    security: {
+      ...(w.security as object),
+      active_signing_key: null,
+      warnings: securityWarnings(w.security as IdentityPolicy),
+    },
     role,
   }
 }
