@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Io, main } from '@warrant/cli'
@@ -16,6 +18,7 @@ import {
   statementPayload,
 } from '@warrant/core'
 import { configFromEnv, createServer } from '@warrant/server'
+import { exportJWK, generateKeyPair as joseKeyPair, SignJWT } from 'jose'
 
 /**
  * `warrant audit` benchmark (issue: attested evidence, "Speed"): a package of 100 runs × 100 results (10,000 results),
@@ -56,9 +59,37 @@ const server = await createServer(
       masterKey: randomBytes(32).toString('base64'),
       maxBodyBytes: 16 * 1024 * 1024,
       rateLimits: { results: 1e6, submit: 1e6, write: 1e6, read: 1e6, public: 1e6, login: 1e6 },
+      allowLoopbackIssuers: true,
+      attestationAudience: 'https://warrant.bench.example',
     },
   ),
 )
+// A loopback OIDC issuer (discovery + JWKS) for the raw-token form (EVIDENCE.md §6.7).
+const issuerKeys = await joseKeyPair('ES256')
+const issuerJwk = { ...(await exportJWK(issuerKeys.publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' }
+const issuer = createHttpServer((req, res) => {
+  const base = `http://127.0.0.1:${(issuer.address() as AddressInfo).port}`
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.end(
+    JSON.stringify(
+      req.url === '/.well-known/openid-configuration'
+        ? { issuer: base, jwks_uri: `${base}/jwks`, id_token_signing_alg_values_supported: ['ES256'] }
+        : { keys: [issuerJwk] },
+    ),
+  )
+})
+await new Promise<void>((r) => issuer.listen(0, '127.0.0.1', r))
+const issuerUrl = `http://127.0.0.1:${(issuer.address() as AddressInfo).port}`
+const mintToken = () =>
+  new SignJWT({ repository: 'acme/app', ref: 'refs/heads/main' })
+    .setProtectedHeader({ alg: 'ES256', kid: 'bench', typ: 'JWT' })
+    .setIssuer(issuerUrl)
+    .setSubject('repo:acme/app:ref:refs/heads/main')
+    .setAudience('https://warrant.bench.example')
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .setJti(randomBytes(16).toString('hex'))
+    .sign(issuerKeys.privateKey)
 try {
   const url = await server.app.listen({ host: '127.0.0.1', port: 0 })
   let session: Record<string, string> = {}
@@ -132,9 +163,14 @@ try {
     return { id: model, pulled }
   }
   type Model = Awaited<ReturnType<typeof importModel>>
-  const runBody = (model: Model, run: string) => {
+  const runBody = (model: Model, run: string, repo = '') => {
     const body = {
-      pipeline: { provider: 'local', run_id: run, commit_sha: createHash('sha1').update(run).digest('hex') },
+      pipeline: {
+        provider: 'local',
+        run_id: run,
+        commit_sha: createHash('sha1').update(run).digest('hex'),
+        ...(repo ? { repo } : {}),
+      },
       verifier: { name: 'warrant', version: '0.1.0' },
       results: model.pulled.map((a) => ({
         assertion_id: a.id,
@@ -147,7 +183,7 @@ try {
     const statement = buildResultsStatement({
       workspace_id: workspaceId,
       model_id: model.id,
-      repo: '',
+      repo,
       pipeline: body.pipeline,
       verifier: body.verifier,
       results: body.results,
@@ -172,11 +208,26 @@ try {
     const signature = Buffer.from(signBytes(key.privateKey, new TextEncoder().encode(signed_hash))).toString('base64')
     return { ...body, signed_hash, signature }
   }
-  const submit = (model: Model, body: unknown) => call('POST', `/api/models/${model.id}/verification/results`, body, ci)
+  const submit = (model: Model, body: unknown, headers: Record<string, string> = {}) =>
+    call('POST', `/api/models/${model.id}/verification/results`, body, { ...ci, ...headers })
+  // The workspace trusts the loopback issuer, pinned to the repository its tokens name.
+  const security = (await call<{ trusted_issuers: unknown[] }>('GET', `/api/workspaces/${workspaceId}/security`)).body
+  await call('PATCH', `/api/workspaces/${workspaceId}/security`, {
+    trusted_issuers: [
+      ...security.trusted_issuers,
+      { issuer: issuerUrl, label: 'bench', enabled: true, repository_claims: ['repository'] },
+    ],
+    required_claims: [{ issuer: issuerUrl, claim: 'repository', values: ['acme/app'] }],
+  })
 
   const formsModel = await importModel('Attestation forms')
   // Verification cost per attestation form, on the same model and results, interleaved so load affects all alike.
-  const perForm = { none: [] as number[], workspace_bundle: [] as number[], workspace_signature: [] as number[] }
+  const perForm = {
+    none: [] as number[],
+    workspace_bundle: [] as number[],
+    workspace_signature: [] as number[],
+    oidc_token: [] as number[],
+  }
   for (let i = 0; i < 20; i++)
     for (const [form, make] of [
       ['none', (m: Model, r: string) => runBody(m, r).body],
@@ -188,6 +239,13 @@ try {
       await submit(formsModel, body)
       perForm[form].push(ms(t))
     }
+  for (let i = 0; i < 20; i++) {
+    const body = runBody(formsModel, `form-oidc-${i}`, 'acme/app').body
+    const token = await mintToken()
+    const t = process.hrtime.bigint()
+    await submit(formsModel, body, { 'x-ci-attestation': token })
+    perForm.oidc_token.push(ms(t))
+  }
   // The package model: only signed runs.
   const auditModel = await importModel('Audit benchmark')
   let t0 = process.hrtime.bigint()
@@ -247,5 +305,6 @@ try {
   )
 } finally {
   await server.close()
+  await new Promise<void>((r) => issuer.close(() => r()))
   rmSync(dir, { recursive: true, force: true })
 }
