@@ -244,6 +244,10 @@ Exit codes: 0 standard input ended, 2 usage error (missing URL or key).`,
     )
     .option('--require-attestation', 'fail (exit 2) instead of submitting unattested results')
     .option('--dry-run', 'verify and report, submit nothing')
+    .option(
+      '--no-reverify',
+      'only what the platform lists as pending: Tier 1 not passing or older than a day, Tier 2 still to judge',
+    )
     .option('--no-test-execution', 'never run tests: run-mode test_passes is skipped')
     .addOption(
       new Option('--tier2-provider <name>', 'Tier 2 model provider')
@@ -292,6 +296,7 @@ Exit codes:
             requireAttestation: o.requireAttestation === true,
             ...(o.changedFiles !== undefined ? { changedFiles: o.changedFiles } : {}),
             dryRun: o.dryRun === true,
+            reverify: o.reverify !== false,
             output: o.output,
             testExecution: o.testExecution !== false,
             tier2: tier2Option(o),
@@ -378,6 +383,7 @@ Exit codes: 0 signed, 2 unreadable body or key, or nothing to sign with (attesta
     .option('--pins <file>', 'pins file (warrant.pins/v1): the keys, log and scope you trust')
     .option('--json', 'print {verdict, exit_code, checks, runs, controls, openssl} as JSON')
     .option('--full', 'also list the passed checks')
+    .option('--emit <dir>', 'write the files the printed openssl commands use into DIR (new or empty)')
     .option('--init-pins', 'print a pins skeleton from the package, to review before use, and exit')
     .addHelpText(
       'after',
@@ -393,7 +399,13 @@ Exit codes (precedence 2 > 1 > 3 > 0):
       setExit(
         await audit(
           pkg,
-          { pins: o.pins, json: o.json === true, initPins: o.initPins === true, full: o.full === true },
+          {
+            pins: o.pins,
+            json: o.json === true,
+            initPins: o.initPins === true,
+            full: o.full === true,
+            ...(o.emit !== undefined ? { emit: o.emit } : {}),
+          },
           io,
         ),
       ),

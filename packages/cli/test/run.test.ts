@@ -286,6 +286,21 @@ describe('warrant run', () => {
     }
   })
 
+  it('pulls only what the platform lists as pending with --no-reverify', async () => {
+    // After the Tier 2 test: the middleware passes both tiers (fresh), the eval assertion still fails Tier 1.
+    const before = (await runs()).length
+    const r = await cli(repoDir, ['run', modelId, '--no-reverify', '--output', 'json'], '', false, env())
+    const out = JSON.parse(r.stdout)
+    expect(r.code).toBe(1)
+    expect(out.selection).toEqual({ pulled: 1, selected: 1, changed_files: null })
+    expect(out.failing).toEqual([expect.stringMatching(/^FAIL CTRL-02 asr_\w+ pattern_absent app\.py:2: /)])
+    expect((await runs()).length).toBe(before + 1)
+    const all = JSON.parse(
+      (await cli(repoDir, ['run', modelId, '--output', 'json', '--dry-run'], '', false, env())).stdout,
+    )
+    expect(all.selection.pulled).toBe(2)
+  })
+
   it('submits nothing on a dry run, and refuses a directory that is not a checkout', async () => {
     const before = (await runs()).length
     const dry = await cli(repoDir, ['run', modelId, '--dry-run'], '', false, env())
@@ -329,6 +344,7 @@ describe('warrant run', () => {
       '--concurrency',
       '--signing-key',
       '--dry-run',
+      '--no-reverify',
       '--no-test-execution',
       '--tier2-provider',
       '--tier2-model',

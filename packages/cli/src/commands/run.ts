@@ -23,6 +23,8 @@ export interface RunOptions {
   projectRoot?: string
   repo?: string
   dryRun: boolean
+  /** `--no-reverify` sets false: pull only what the platform lists as pending (PLATFORM.md §5.14). */
+  reverify: boolean
   signingKey?: string
   /** `--oidc-token-env VAR`: also send the raw CI token from VAR as `X-CI-Attestation` (EVIDENCE.md §6.7). */
   oidcTokenEnv?: string
@@ -140,9 +142,7 @@ async function runModel(id: string, ctx: ModelContext): Promise<ModelRun> {
   const since = (t: number) => Math.round(performance.now() - t)
   let phase = performance.now()
   const model = await client.get<{ id: string; workspace_id: string }>(`/api/models/${encodeURIComponent(id)}`)
-  const pulled = await client.get<{ assertions: PendingAssertion[] }>(
-    `/api/models/${encodeURIComponent(model.id)}/verification/assertions?repo=${encodeURIComponent(pipeline.repo ?? '')}`,
-  )
+  const pulled = await pull(client, model.id, pipeline.repo ?? '', opts.reverify)
   const pullMs = since(phase)
   phase = performance.now()
   const progress = progressLine(io, 'warrant: verifying')
@@ -220,6 +220,22 @@ async function runModel(id: string, ctx: ModelContext): Promise<ModelRun> {
     note,
     timings: { pull_ms: pullMs, tier1_ms: tier1Ms, tier2_ms: tier2Ms, submit_ms: submitMs },
   }
+}
+
+/**
+ * The model's assertions for this repo: all of them (re-verification, the default), or the union of the platform's
+ * two pending lists — Tier 1 not passing or stale, and Tier 1 passing with Tier 2 still to judge — in the order the
+ * platform gives them.
+ */
+async function pull(client: PlatformClient, modelId: string, repo: string, reverify: boolean) {
+  const base = `/api/models/${encodeURIComponent(modelId)}/verification`
+  const query = `repo=${encodeURIComponent(repo)}`
+  if (reverify) return client.get<{ assertions: PendingAssertion[] }>(`${base}/assertions?${query}`)
+  const lists = await Promise.all(
+    ['1', '2'].map((tier) => client.get<{ assertions: PendingAssertion[] }>(`${base}/pending?tier=${tier}&${query}`)),
+  )
+  const seen = new Set<string>()
+  return { assertions: lists.flatMap((l) => l.assertions).filter((a) => !seen.has(a.id) && seen.add(a.id)) }
 }
 
 /** Every model the key can read, following the list's cursor (PLATFORM.md §5.7). */
