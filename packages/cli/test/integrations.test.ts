@@ -31,6 +31,8 @@ describe('CI integrations', () => {
       INPUT_TIER2_PROVIDER: 'none',
       INPUT_TIER2_MODEL: '',
       INPUT_SIGNING_KEY: 'k.pem',
+      INPUT_REQUIRE_ATTESTATION: 'true',
+      INPUT_OUTPUT: 'github',
     }
     const ok = run(step.run, { ...env, WARRANT_API_KEY: 'wv_x' })
     expect(ok.status, ok.stdout + ok.stderr).toBe(0)
@@ -47,7 +49,13 @@ describe('CI integrations', () => {
       'none',
       '--signing-key',
       'k.pem',
+      '--require-attestation',
+      '--output',
+      'github',
     ])
+    expect(run(step.run, { ...env, WARRANT_API_KEY: 'wv_x', INPUT_REQUIRE_ATTESTATION: 'false' }).status).toBe(0)
+    expect(recorded()).not.toContain('--require-attestation')
+    expect(run(step.run, { ...env, WARRANT_API_KEY: 'wv_x', INPUT_REQUIRE_ATTESTATION: 'maybe' }).status).toBe(2)
     expect(run(step.run, env).status).toBe(2)
     expect(run(step.run, { ...env, WARRANT_API_KEY: 'wv_x', INPUT_VERSION: '^0.1' }).status).toBe(2)
   })
@@ -73,7 +81,10 @@ describe('CI integrations', () => {
       'anthropic',
       '--tier2-model',
       'm',
+      '--require-attestation',
     ])
+    expect(run(script, { ...env, WARRANT_API_KEY: 'wv_x', WARRANT_REQUIRE_ATTESTATION: 'false' }).status).toBe(0)
+    expect(recorded()).not.toContain('--require-attestation')
     expect(run(script, env).status).not.toBe(0)
     expect(run(script, { ...env, WARRANT_API_KEY: 'wv_x', WARRANT_VERSION: 'latest' }).status).toBe(2)
   })
@@ -82,9 +93,11 @@ describe('CI integrations', () => {
     const job = parse(readFileSync(dir('gitlab/warrant.gitlab-ci.yml'), 'utf8')).warrant
     expect(job.rules).toEqual([{ if: '$CI_COMMIT_REF_PROTECTED == "true"' }])
     expect(job.environment.name).toBe('attestation')
+    expect(job.id_tokens).toEqual({ SIGSTORE_ID_TOKEN: { aud: 'sigstore' } })
     const command = job.script.at(-1) as string
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, checked literally
     expect(command).toContain('--package "@warrant/cli@${WARRANT_VERSION}" warrant run "$WARRANT_MODEL"')
+    expect(command).toContain('|| echo --require-attestation')
     expect(job.script.join('\n')).not.toMatch(/WARRANT_API_KEY\s*=|--api-key/)
   })
 })
