@@ -210,6 +210,26 @@ export async function verifyAttestation(db: Db, input: AttestationInput): Promis
   return { ...verified, repo, material }
 }
 
+/** §5.2 on the signed payload against this submission, then replay (§6.8) of its digest. */
+async function checkStatement(db: Db, input: AttestationInput, payload: Uint8Array) {
+  const checked = checkResultsStatement(
+    payload,
+    {
+      workspace_id: input.workspaceId,
+      model_id: input.modelId,
+      repo: input.repo,
+      pipeline: input.body.pipeline,
+      verifier: input.body.verifier,
+      results: input.body.results,
+    },
+    { now: input.oidc.now(), maxAgeMinutes: input.security.attestation_max_age_minutes },
+  )
+  if (!checked.ok) throw invalid(checked.check, checked.reason)
+  const statement_digest = digest(payload)
+  await assertNotReplayed(db, 'statement', statement_digest)
+  return { statement: checked.statement, statement_digest }
+}
+
 /** Certificate material selects the keyless path (§6.4); `publicKey` selects the workspace key (§6.5). */
 function isKeyless(bundle: unknown): boolean {
   const material = (bundle as { verificationMaterial?: Record<string, unknown> }).verificationMaterial
@@ -244,21 +264,7 @@ async function verifyKeylessBundle(db: Db, input: AttestationInput): Promise<Pic
     )
   if (signed.payloadType !== IN_TOTO_PAYLOAD_TYPE)
     throw invalid('statement', `the envelope's payloadType is ${signed.payloadType}, not ${IN_TOTO_PAYLOAD_TYPE}`)
-  const statement = checkResultsStatement(
-    signed.payload,
-    {
-      workspace_id: input.workspaceId,
-      model_id: input.modelId,
-      repo: input.repo,
-      pipeline: input.body.pipeline,
-      verifier: input.body.verifier,
-      results: input.body.results,
-    },
-    { now, maxAgeMinutes: input.security.attestation_max_age_minutes },
-  )
-  if (!statement.ok) throw invalid(statement.check, statement.reason)
-  const statement_digest = digest(signed.payload)
-  await assertNotReplayed(db, 'statement', statement_digest)
+  const { statement_digest } = await checkStatement(db, input, signed.payload)
   return {
     attestation: {
       ...NONE,
@@ -307,21 +313,7 @@ async function verifyWorkspaceBundle(
     })
   const checked = verifyEnvelope(envelope, publicKeyFromPem(key.public_key_pem, ['ecdsa-p256']), IN_TOTO_PAYLOAD_TYPE)
   if (!checked.ok) throw invalid('dsse_signature', checked.reason)
-  const statement = checkResultsStatement(
-    checked.payload,
-    {
-      workspace_id: input.workspaceId,
-      model_id: input.modelId,
-      repo: input.repo,
-      pipeline: input.body.pipeline,
-      verifier: input.body.verifier,
-      results: input.body.results,
-    },
-    { now: input.oidc.now(), maxAgeMinutes: input.security.attestation_max_age_minutes },
-  )
-  if (!statement.ok) throw invalid(statement.check, statement.reason)
-  const statement_digest = digest(checked.payload)
-  await assertNotReplayed(db, 'statement', statement_digest)
+  const { statement, statement_digest } = await checkStatement(db, input, checked.payload)
   return {
     attestation: {
       ...NONE,
@@ -330,7 +322,7 @@ async function verifyWorkspaceBundle(
       identity: 'key',
       satisfies_requirement: true,
       key_fingerprint: key.fingerprint,
-      signing_time: statement.statement.predicate.created_at,
+      signing_time: statement.predicate.created_at,
       bundle_digest: docDigest(bundle),
       statement_digest,
     },
