@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -193,6 +194,8 @@ describe.each(BACKENDS)('attested submissions on %s', (kind) => {
       method: 'workspace_signature',
       identity: 'key',
       satisfies_requirement: true,
+      // The receipt's warrant:attestation subject (EVIDENCE.md §7) is the digest of the DER signature bytes.
+      signature_digest: `sha256:${createHash('sha256').update(Buffer.from(signature, 'base64')).digest('hex')}`,
     })
     const replay = await submit({ ...body('4'), signed_hash: signedHash, signature })
     expect([replay.status, replay.body.error.code]).toEqual([409, 'attestation_replayed'])

@@ -355,6 +355,7 @@ async function verifyLegacySignature(
       identity: 'key',
       satisfies_requirement: true,
       key_fingerprint: key.fingerprint,
+      signature_digest,
     },
     replay: [{ kind: 'signature', value_digest: signature_digest, expires_at: null }],
   }
