@@ -253,6 +253,12 @@ try {
   const submitMs = ms(t0)
   t0 = process.hrtime.bigint()
   const created = await call<{ id: string }>('POST', `/api/models/${auditModel.id}/audit-packages`, {})
+  // The POST queues the package (202); the server's builder makes it ready (at most 10 minutes here).
+  let state = 'queued'
+  for (let i = 0; i < 30_000 && (state === 'queued' || state === 'building'); i++) {
+    await new Promise((r) => setTimeout(r, 20))
+    state = (await call<{ state: string }>('GET', `/api/audit-packages/${created.body.id}`)).body.state
+  }
   const download = await call('GET', `/api/audit-packages/${created.body.id}/download`)
   const exportMs = ms(t0)
   const pkgPath = join(dir, 'package.json')

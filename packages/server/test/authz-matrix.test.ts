@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BACKENDS, type Backend, Client, createKey, freshBackend, type Running, setupOwner, start } from './helpers.js'
+import { settledPackage } from './support/audit-packages.js'
 
 /**
  * The authorization matrix of PLATFORM.md §7 (with §1.1, §1.2 and the auth columns of §5), asserted over loopback
@@ -1361,7 +1362,9 @@ describe.each(BACKENDS)('authorization matrix on %s', (kind) => {
       ).fingerprint as string
     f.supersededKey = await uploadKey()
     await uploadKey()
-    f.auditPackage = ok(await owner.post(`${ma}/audit-packages`, {}), 201, 'audit package').id
+    f.auditPackage = ok(await owner.post(`${ma}/audit-packages`, {}), 202, 'audit package').id
+    // Built before the rows run, so the download row has a package to serve.
+    expect((await settledPackage(owner, f.auditPackage)).body.state).toBe('ready')
 
     // An extra session per person, which the DELETE /api/auth/sessions/{ses} row ends with the caller's main one.
     f.extraSessions = {} as Fixture['extraSessions']

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react'
 import { ApiError, get, post, setCsrfToken } from './api'
 import { ErrorMessage } from './ErrorMessage'
+import { AuditPackages } from './pages/AuditPackages'
+import { Models } from './pages/Models'
 import { ReviewQueue } from './pages/ReviewQueue'
 import { SignIn } from './pages/SignIn'
 import { Tier2ReviewPage } from './pages/Tier2Review'
@@ -9,6 +11,8 @@ import type { Session } from './types'
 
 const TIER2_REVIEW = /^\/workspaces\/([^/]+)\/models\/([^/]+)\/assertions\/([^/]+)\/tier2-review$/
 const QUEUE = /^\/workspaces\/([^/]+)\/reviews$/
+const MODELS = /^\/workspaces\/([^/]+)\/models$/
+const AUDIT_PACKAGES = /^\/workspaces\/[^/]+\/models\/([^/]+)\/audit-packages$/
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined)
@@ -74,6 +78,10 @@ function Page({ session, location }: { session: Session; location: URL }) {
     )
   const queue = QUEUE.exec(location.pathname)
   if (queue) return <ReviewQueue workspaceId={d(queue[1]!)} memberships={session.memberships} />
+  const models = MODELS.exec(location.pathname)
+  if (models) return <Models workspaceId={d(models[1]!)} />
+  const packages = AUDIT_PACKAGES.exec(location.pathname)
+  if (packages) return <AuditPackages key={packages[1]} modelId={d(packages[1]!)} />
   if (location.pathname === '/' || location.pathname === paths.signIn) {
     const first = session.memberships[0]
     if (!first) return <p className="status">You are not a member of any workspace yet; ask a workspace owner.</p>

@@ -35,6 +35,9 @@ export function Link({ to, children }: { to: string; children: ReactNode }) {
 export const paths = {
   signIn: '/sign-in',
   queue: (ws: string) => `/workspaces/${encodeURIComponent(ws)}/reviews`,
+  models: (ws: string) => `/workspaces/${encodeURIComponent(ws)}/models`,
+  auditPackages: (ws: string, model: string) =>
+    `/workspaces/${encodeURIComponent(ws)}/models/${encodeURIComponent(model)}/audit-packages`,
   tier2Review: (ws: string, model: string, assertion: string, repo: string) =>
     `/workspaces/${encodeURIComponent(ws)}/models/${encodeURIComponent(model)}/assertions/${encodeURIComponent(assertion)}/tier2-review?repo=${encodeURIComponent(repo)}`,
 }

@@ -73,3 +73,19 @@ export interface Tier2Review {
   reviewer: string
   commit_sha: string
 }
+
+export interface ModelSummary {
+  id: string
+  title: string
+}
+
+/** PLATFORM.md §2 AuditPackage, with `failure` when the build failed. */
+export interface AuditPackage {
+  id: string
+  params: { from: string; to: string; repos: string[] | null }
+  state: 'queued' | 'building' | 'ready' | 'failed' | 'expired'
+  size_bytes: number | null
+  created_at: string
+  expires_at: string | null
+  failure: { code: string; message: string } | null
+}

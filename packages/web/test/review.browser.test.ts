@@ -1,10 +1,5 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { build } from 'vite'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { WEB_DIST } from '../../server/src/http/web.js'
 import {
   type Backend,
   Client,
@@ -14,11 +9,7 @@ import {
   setupOwner,
   start,
 } from '../../server/test/helpers.js'
-
-const CHROMIUM = '/usr/bin/chromium'
-const HAS_CHROMIUM = existsSync(CHROMIUM)
-if (!HAS_CHROMIUM)
-  console.warn(`the browser tests of the web UI are skipped: ${CHROMIUM} does not exist (apt-get install chromium)`)
+import { ensureWebBuild, HAS_CHROMIUM, launchChromium, openPage, signIn as signInAs, text } from './browser.js'
 
 const REPO = 'acme/payments-api'
 const COMMIT = '4f2d0c8e9b7a6d5c4b3a29180706f5e4d3c2b1a0'
@@ -88,8 +79,7 @@ describe.skipIf(!HAS_CHROMIUM)('Tier 2 review in the browser', () => {
   const control = async () => (await owner.get(`/api/models/${modelId}/controls/${CONTROL.id}`)).body
 
   beforeAll(async () => {
-    if (!existsSync(join(WEB_DIST, 'index.html')))
-      await build({ configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)), logLevel: 'warn' })
+    await ensureWebBuild()
     backend = await freshBackend('pglite')
     running = await start(backend)
     const setup = await setupOwner(running.url)
@@ -146,20 +136,7 @@ describe.skipIf(!HAS_CHROMIUM)('Tier 2 review in the browser', () => {
     expect(settings.status, JSON.stringify(settings.body)).toBe(200)
     reviewUrl = `${running.url}/workspaces/${ws}/models/${modelId}/assertions/${assertionId}/tier2-review?repo=${encodeURIComponent(REPO)}`
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {
@@ -169,13 +146,7 @@ describe.skipIf(!HAS_CHROMIUM)('Tier 2 review in the browser', () => {
   })
 
   beforeEach(async () => {
-    context = await browser.newContext()
-    page = await context.newPage()
-    cspViolations = []
-    page.on('console', (m) => {
-      if (m.text().includes('Content Security Policy')) cspViolations.push(m.text())
-    })
-    page.on('pageerror', (e) => cspViolations.push(e.message))
+    ;({ context, page, problems: cspViolations } = await openPage(browser))
   })
 
   afterEach(async () => {
@@ -183,16 +154,7 @@ describe.skipIf(!HAS_CHROMIUM)('Tier 2 review in the browser', () => {
     expect(cspViolations, 'page errors and CSP violations').toEqual([])
   })
 
-  async function signIn(person: { email: string; password: string }) {
-    await page.getByLabel('Email').fill(person.email)
-    await page.getByLabel('Password').fill(person.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-  }
-
-  const text = async (selector: ReturnType<Page['locator']>) => {
-    await selector.waitFor()
-    return selector.textContent()
-  }
+  const signIn = (person: { email: string; password: string }) => signInAs(page, person)
 
   it('a reviewer signs in, opens the queue item, reads the evidence and records YES', async () => {
     const before = await control()

@@ -7,9 +7,9 @@ import { json } from '../db/open.js'
 import type { AuditPackagesTable } from '../db/schema.js'
 import { ApiError, notFound } from '../errors.js'
 import type { AppContext } from '../http/app.js'
-import { newId, nowIso } from '../ids.js'
-import { buildAuditPackage, type ExportParams } from '../services/audit-package.js'
-import { appendEvent } from '../services/log.js'
+import { newId } from '../ids.js'
+import type { ExportParams } from '../services/audit-package.js'
+import type { BuildFailure } from '../services/audit-package-builds.js'
 
 const DAY = 86_400_000
 const time = z.string().datetime({ precision: 3 })
@@ -18,26 +18,32 @@ const expParams = z.strictObject({ exp: z.string().max(40) })
 
 type Row = Selectable<AuditPackagesTable>
 
-const present = (r: Row) => ({
-  id: r.id,
-  model_id: r.model_id,
-  requested_by: r.requested_by,
-  params: r.params,
-  state: r.expires_at !== null && r.expires_at < nowIso() ? 'expired' : r.state,
-  manifest_digest: r.manifest_digest,
-  size_bytes: r.size_bytes,
-  created_at: r.created_at,
-  ready_at: r.ready_at,
-  expires_at: r.expires_at,
-})
-
 /**
- * Audit packages (PLATFORM.md §5.19, EVIDENCE.md §10). This slice builds the package synchronously inside the request
- * and answers `201` with the record already `ready`; queued building is a later step.
+ * Audit packages (PLATFORM.md §5.19, EVIDENCE.md §10). The POST validates and queues a record (`202`, state `queued`);
+ * the builder of the server process (services/audit-package-builds.ts) makes it `ready` or `failed`.
  */
 export function auditPackageRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>()
   const { db } = ctx.store
+  const { auditPackages } = ctx
+
+  /** The record; a ready package past `expires_at` shows `expired` before the sweep drops its bytes. */
+  const present = (r: Row) => ({
+    id: r.id,
+    model_id: r.model_id,
+    requested_by: r.requested_by,
+    params: r.params,
+    state:
+      r.state === 'ready' && r.expires_at !== null && r.expires_at <= auditPackages.now().toISOString()
+        ? 'expired'
+        : r.state,
+    manifest_digest: r.manifest_digest,
+    size_bytes: r.size_bytes,
+    created_at: r.created_at,
+    ready_at: r.ready_at,
+    expires_at: r.expires_at,
+    failure: r.failure as BuildFailure | null,
+  })
 
   r.post(
     '/api/models/:m/audit-packages',
@@ -67,7 +73,8 @@ export function auditPackageRoutes(app: FastifyInstance, ctx: AppContext): void 
     async (req, reply) => {
       const a = await modelAccess(db, req.principal, req.params.m, 'export')
       const body = req.body ?? {}
-      const to = body.to ?? nowIso()
+      const created = auditPackages.now().toISOString()
+      const to = body.to ?? created
       const from = body.from ?? new Date(Date.parse(to) - 90 * DAY).toISOString()
       if (from > to) throw new ApiError(422, 'validation_failed', 'from must not be after to')
       const params: ExportParams = {
@@ -76,47 +83,27 @@ export function auditPackageRoutes(app: FastifyInstance, ctx: AppContext): void 
         repos: body.repos ? [...new Set(body.repos.map((x) => x.toLowerCase()))].sort() : null,
         consistency_from: body.consistency_from ?? [],
       }
-      const id = newId('exp')
-      const built = await buildAuditPackage(db, ctx.evidence, {
-        packageId: id,
-        publicUrl: ctx.config.publicUrl,
-        workspace: a.workspace,
-        model: a.model,
-        userId: a.userId,
-        params,
-      })
-      const created = nowIso()
       const row: Row = {
-        id,
+        id: newId('exp'),
         model_id: a.model.id,
         workspace_id: a.workspace.id,
         requested_by: a.userId,
         params,
-        state: 'ready',
-        manifest_digest: built.manifest_digest,
-        size_bytes: built.bytes.length,
-        package: built.bytes,
+        state: 'queued',
+        manifest_digest: null,
+        size_bytes: null,
+        package: null,
         created_at: created,
-        ready_at: created,
-        expires_at: new Date(Date.parse(created) + 7 * DAY).toISOString(),
+        ready_at: null,
+        expires_at: null,
+        failure: null,
       }
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('audit_packages')
-          .values({ ...row, params: json(params) })
-          .execute()
-        await appendEvent(trx, {
-          chain: a.workspace.id,
-          type: 'audit_package.exported',
-          actor: { kind: 'user', id: a.userId },
-          model: a.model.id,
-          subject: { kind: 'audit_package', id },
-          data: { package_id: id, model_id: a.model.id, manifest_digest: built.manifest_digest },
-          at: created,
-        })
-      })
-      ctx.evidence.scheduleCheckpoint()
-      return reply.status(201).send(present(row))
+      await db
+        .insertInto('audit_packages')
+        .values({ ...row, params: json(params) })
+        .execute()
+      void auditPackages.kick()
+      return reply.status(202).send(present(row))
     },
   )
 

@@ -45,7 +45,7 @@ export interface Evidence {
 /** Runs `task` every `ms` until the returned function is called; tests inject one they trigger by hand. */
 export type Every = (ms: number, task: () => Promise<void>) => () => void
 
-const everyInterval: Every = (ms, task) => {
+export const everyInterval: Every = (ms, task) => {
   const handle = setInterval(() => void task(), ms)
   handle.unref()
   return () => clearInterval(handle)

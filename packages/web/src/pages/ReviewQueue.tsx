@@ -27,6 +27,9 @@ export function ReviewQueue({
   return (
     <section>
       <h1>Tier 2 reviews{workspace ? ` — ${workspace.name}` : ''}</h1>
+      <p>
+        <Link to={paths.models(workspaceId)}>Models and audit packages</Link>
+      </p>
       {memberships.length > 1 && (
         <nav aria-label="Workspaces">
           {memberships.map((m) => (
