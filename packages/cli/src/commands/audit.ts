@@ -9,6 +9,7 @@ import {
   readPackage,
   StopAudit,
 } from '../audit/checks.js'
+import { artefacts, emitDirProblem, type OpensslCommand, shellPath, writeArtefacts } from '../audit/emit.js'
 import { withNetworkGuard } from '../audit/guard.js'
 import { PinsError, parsePins } from '../audit/pins.js'
 import type { Io } from '../io.js'
@@ -21,6 +22,8 @@ export interface AuditOptions {
   initPins: boolean
   /** Also list the passed checks in the human output. */
   full?: boolean
+  /** Write the artefacts the openssl commands use into this directory (EVIDENCE.md §12.4). */
+  emit?: string
 }
 
 /** Test seam: called inside the network guard while an audit runs, so a test can prove the guard is in force. */
@@ -40,8 +43,10 @@ function readInput(io: Io, path: string, what: string, max?: number): Uint8Array
 }
 
 /**
- * `warrant audit PACKAGE --pins PINS [--json]` (EVIDENCE.md §12): verifies an audit package fully offline against the
- * auditor's pins. Exit codes: 0 VERIFIED, 1 INVALID, 2 USAGE, 3 INSUFFICIENT (precedence 2 > 1 > 3 > 0).
+ * `warrant audit PACKAGE --pins PINS [--json] [--emit DIR] [--full]` (EVIDENCE.md §12): verifies an audit package fully
+ * offline against the auditor's pins. Exit codes: 0 VERIFIED, 1 INVALID, 2 USAGE, 3 INSUFFICIENT (precedence
+ * 2 > 1 > 3 > 0). `--emit DIR` writes the openssl artefacts whatever the verdict and leaves the exit code as it is;
+ * a DIR that exists and is not empty is refused before anything is read or written.
  */
 export async function audit(pkgPath: string | undefined, opts: AuditOptions, io: Io): Promise<number> {
   return withNetworkGuard(async () => {
@@ -49,11 +54,15 @@ export async function audit(pkgPath: string | undefined, opts: AuditOptions, io:
     try {
       if (!pkgPath) throw new Usage('usage: the audit package argument is required')
       if (opts.initPins) {
+        if (opts.emit !== undefined) throw new Usage('usage: --emit DIR applies to an audit, not to --init-pins')
         const doc = readPackage(readInput(io, pkgPath, 'package', MAX_PACKAGE_BYTES))
         io.stdout(`${JSON.stringify(pinsSkeleton(doc), null, 2)}\n`)
         return 0
       }
       if (!opts.pins) throw new Usage('usage: --pins PINS is required (create one with --init-pins PACKAGE)')
+      const emitDir = opts.emit === undefined ? undefined : resolve(io.cwd, opts.emit)
+      const refused = emitDir === undefined ? undefined : emitDirProblem(emitDir)
+      if (refused) throw new Usage(`usage: ${refused}`)
       const pkgBytes = readInput(io, pkgPath, 'package', MAX_PACKAGE_BYTES)
       const pinsBytes = readInput(io, opts.pins, 'pins file')
       // Sigstore verification is the platform's own (EVIDENCE.md §6.4), loaded only when an audit runs.
@@ -67,14 +76,25 @@ export async function audit(pkgPath: string | undefined, opts: AuditOptions, io:
         // A structure no check anticipated is the package's fault, never a crash of the auditor.
         report = stopped(new StopAudit('P4', 1, `not a Warrant audit package: ${(e as Error).message}`))
       }
-      print(report, opts, io, pkgPath)
+      // The commands name DIR as the auditor typed it, or by the placeholder `DIR` without --emit.
+      const plan = artefacts(doc, pins, opts.emit === undefined ? 'DIR' : shellPath(opts.emit))
+      if (emitDir !== undefined) {
+        try {
+          writeArtefacts(emitDir, plan.files)
+        } catch (e) {
+          throw new Usage(
+            `usage: cannot write --emit ${opts.emit}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          )
+        }
+      }
+      print(report, plan.commands, opts, io, pkgPath)
       return report.exit_code
     } catch (e) {
       if (e instanceof Usage || e instanceof PinsError) return usage(e.message, e instanceof PinsError ? 'P2' : 'P1')
       if (e instanceof StopAudit) {
         if (e.exit === 2) return usage(e.message, e.id)
         const report = stopped(e)
-        print(report, opts, io, pkgPath ?? '')
+        print(report, [], opts, io, pkgPath ?? '')
         return report.exit_code
       }
       throw e
@@ -123,51 +143,9 @@ function stopped(e: StopAudit): AuditReport {
   }
 }
 
-function openssl(report: AuditReport): { purpose: string; command: string }[] {
-  const dir = 'DIR'
-  const out: { purpose: string; command: string }[] = []
-  for (const k of report.trusted.instance_keys) {
-    out.push({
-      purpose: `instance key fingerprint ${k.fingerprint.slice(0, 12)}…`,
-      command: `openssl pkey -pubin -in ${dir}/keys/instance-${k.fingerprint}.pem -outform DER | openssl dgst -sha256`,
-    })
-  }
-  const fp = report.trusted.instance_keys[0]?.fingerprint ?? '<fp>'
-  out.push({
-    purpose: 'manifest signature',
-    command: `openssl dgst -sha256 -verify ${dir}/keys/instance-${fp}.pem -signature ${dir}/manifest.sig ${dir}/manifest.pae`,
-  })
-  out.push({
-    purpose: 'checkpoint signature',
-    command: `openssl pkeyutl -verify -pubin -inkey ${dir}/keys/log-<keyid>.pem -rawin -in ${dir}/log/checkpoint.body -sigfile ${dir}/log/checkpoint.sig`,
-  })
-  for (const r of report.runs) {
-    out.push({
-      purpose: `run ${r.run_id}: results hash`,
-      command: `openssl dgst -sha256 ${dir}/runs/${r.run_id}/results.jcs`,
-    })
-    out.push({
-      purpose: `run ${r.run_id}: receipt signature`,
-      command: `openssl dgst -sha256 -verify ${dir}/keys/instance-${fp}.pem -signature ${dir}/runs/${r.run_id}/receipt.sig ${dir}/runs/${r.run_id}/receipt.pae`,
-    })
-    if (r.method === 'workspace_bundle')
-      out.push({
-        purpose: `run ${r.run_id}: workspace bundle`,
-        command: `openssl dgst -sha256 -verify ${dir}/keys/workspace-${r.key_fingerprint}.pem -signature ${dir}/runs/${r.run_id}/dsse.sig ${dir}/runs/${r.run_id}/dsse.pae`,
-      })
-    if (r.method === 'workspace_signature')
-      out.push({
-        purpose: `run ${r.run_id}: legacy signature`,
-        command: `openssl dgst -sha256 -verify ${dir}/keys/workspace-${r.key_fingerprint}.pem -signature ${dir}/runs/${r.run_id}/signature.der ${dir}/runs/${r.run_id}/signed_hash.txt`,
-      })
-  }
-  return out
-}
-
 const short = (s: string | null) => (s ? `${s.slice(0, 12)}…` : '—')
 
-function print(report: AuditReport, opts: AuditOptions, io: Io, pkgPath: string): void {
-  const commands = openssl(report)
+function print(report: AuditReport, commands: OpensslCommand[], opts: AuditOptions, io: Io, pkgPath: string): void {
   if (opts.json) {
     io.stdout(
       `${JSON.stringify({
@@ -239,7 +217,12 @@ function print(report: AuditReport, opts: AuditOptions, io: Io, pkgPath: string)
   const notChecked = report.checks.filter((c) => c.status === 'not_checked')
   if (notChecked.length)
     lines.push('', `Not checked (not built in this version): ${notChecked.map((c) => c.id).join(' ')}`)
-  lines.push('', 'Reproduce with openssl (DIR: the artefacts that a later --emit DIR writes)')
+  lines.push(
+    '',
+    opts.emit === undefined
+      ? 'Reproduce with openssl (DIR: the directory that --emit DIR fills with the files these commands use)'
+      : `Reproduce with openssl (the files these commands use are in ${opts.emit})`,
+  )
   for (const c of commands) lines.push(`  ${c.purpose}: ${c.command}`)
   io.stdout(`${lines.join('\n')}\n`)
 }

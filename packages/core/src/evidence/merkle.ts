@@ -100,22 +100,33 @@ export function consistencyProof(tree: TreeHashes, first: number, second: number
 
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
 
-/** RFC 9162 §2.1.3.2: verifies an audit path against a root. */
-export function verifyInclusion(
+/** One step of an audit path: the sibling hash, on which side it joins, and the node hash that results. */
+export interface InclusionStep {
+  sibling: Uint8Array
+  side: 'left' | 'right'
+  result: Uint8Array
+}
+
+/**
+ * RFC 9162 §2.1.3.2: the steps an audit path takes from a leaf hash up to the root it implies; undefined when the
+ * path does not fit the index and size. The root is the last step's result (the leaf hash itself for an empty path).
+ */
+export function inclusionSteps(
   leaf: Uint8Array,
   index: number,
   size: number,
   path: readonly Uint8Array[],
-  root: Uint8Array,
-): boolean {
-  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false
+): InclusionStep[] | undefined {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return undefined
   let fn = BigInt(index)
   let sn = BigInt(size - 1)
   let r = leaf
+  const steps: InclusionStep[] = []
   for (const p of path) {
-    if (p.length !== 32 || sn === 0n) return false
+    if (p.length !== 32 || sn === 0n) return undefined
     if ((fn & 1n) === 1n || fn === sn) {
       r = nodeHash(p, r)
+      steps.push({ sibling: p, side: 'left', result: r })
       if ((fn & 1n) === 0n) {
         while ((fn & 1n) === 0n && fn !== 0n) {
           fn >>= 1n
@@ -124,11 +135,24 @@ export function verifyInclusion(
       }
     } else {
       r = nodeHash(r, p)
+      steps.push({ sibling: p, side: 'right', result: r })
     }
     fn >>= 1n
     sn >>= 1n
   }
-  return sn === 0n && equal(r, root)
+  return sn === 0n ? steps : undefined
+}
+
+/** RFC 9162 §2.1.3.2: verifies an audit path against a root. */
+export function verifyInclusion(
+  leaf: Uint8Array,
+  index: number,
+  size: number,
+  path: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  const steps = inclusionSteps(leaf, index, size, path)
+  return steps !== undefined && equal(steps.at(-1)?.result ?? leaf, root)
 }
 
 /** RFC 9162 §2.1.4.2: verifies that `firstRoot` (size `first`) is a prefix of `secondRoot` (size `second`). */
