@@ -11,6 +11,7 @@ import {
   setupOwner,
   start,
 } from '../../server/test/helpers.js'
+import { requestPackage } from '../../server/test/support/audit-packages.js'
 import { type LocalIssuer, startOidcIssuer } from '../../server/test/support/oidc-issuer.js'
 import { cli } from './helpers.js'
 
@@ -94,9 +95,9 @@ describe('warrant audit of OIDC token runs', () => {
       status: 'implemented',
     })
     expect(implemented.status).toBe(200)
-    const created = await owner.post(`/api/models/${modelId}/audit-packages`, {})
-    expect(created.status, JSON.stringify(created.body)).toBe(201)
-    pkg = (await owner.get(`/api/audit-packages/${created.body.id}/download`)).body
+    const { record, download } = await requestPackage(owner, modelId)
+    expect(record.body.state, JSON.stringify(record.body)).toBe('ready')
+    pkg = download.body
     const keys = (await owner.get('/api/keys')).body
     pins = {
       format: 'warrant.pins/v1',

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from '../../server/src/server.js'
 import { type Backend, Client, createKey, freshBackend, setupOwner, testConfig } from '../../server/test/helpers.js'
+import { requestPackage } from '../../server/test/support/audit-packages.js'
 import { type FakeOpenAi, fakeOpenAi } from '../../server/test/support/openai-chat.js'
 import { GITHUB_ISSUER, type SigstoreStack, startSigstoreStack } from '../../server/test/support/sigstore-stack.js'
 import { auditor, failed, tamper } from './audit-support.js'
@@ -174,9 +175,9 @@ describe('attested evidence end to end', () => {
     const controls = (await verifier.get(`/api/models/${modelId}/controls?summary_only=true`)).body.items
     expect(controls.map((c: any) => [c.id, c.verification_status])).toEqual([['CTRL-01', 'verified']])
 
-    const created = await owner.post(`/api/models/${modelId}/audit-packages`, {})
-    expect(created.status, JSON.stringify(created.body)).toBe(201)
-    pkg = (await owner.get(`/api/audit-packages/${created.body.id}/download`)).body
+    const { record, download } = await requestPackage(owner, modelId)
+    expect(record.body.state, JSON.stringify(record.body)).toBe('ready')
+    pkg = download.body
     expect(pkg.sections.runs.map((x: any) => x.attestation.method)).toEqual(['sigstore'])
     const keys = (await owner.get('/api/keys')).body
     pins = {

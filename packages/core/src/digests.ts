@@ -71,3 +71,42 @@ export function controlContentDigest(c: ControlContent): string {
     intents: ascending(c.intents),
   })
 }
+
+/** EVIDENCE.md §3.6: an asset's, attacker's, assumption's or objective's `content_digest` (its id and stored fields). */
+export function entityContentDigest(id: string, body: Record<string, unknown>): string {
+  return docDigest({ id, ...body })
+}
+
+export interface EvidenceLinkContent {
+  id: string
+  control_id: string
+  kind: string
+  label: string
+  url: string | null
+  created_by: unknown
+}
+
+/** EVIDENCE.md §3.6: an evidence link's `content_digest` (its stored fields, PLATFORM.md §2.2, without timestamps). */
+export function evidenceLinkDigest(l: EvidenceLinkContent): string {
+  return docDigest({
+    id: l.id,
+    control_id: l.control_id,
+    kind: l.kind,
+    label: l.label,
+    url: l.url,
+    created_by: l.created_by,
+  })
+}
+
+/**
+ * EVIDENCE.md §3.6: `evaluation_digest` and `review_digest`, the `doc_digest` of a judgement record as the audit
+ * package exports it (§10.3): without `job` and `last_error` (never exported) and without its `event_index`.
+ */
+export function judgementDigest(record: object): string {
+  const { job: _job, last_error: _error, event_index: _index, ...exported } = record as Record<string, unknown>
+  return docDigest(exported)
+}
+
+/** An AI verdict's model as events and pins name it (`<provider>/<model>`, EVIDENCE.md §9.2, §11); null otherwise. */
+export const aiModelName = (r: { provider: string | null; model: string | null }): string | null =>
+  r.provider !== null && r.model !== null ? `${r.provider}/${r.model}` : null

@@ -12,6 +12,7 @@ import {
   setupOwner,
   start,
 } from './helpers.js'
+import { requestPackage } from './support/audit-packages.js'
 
 const yaml = { 'content-type': 'application/yaml' }
 const MODEL_FILE = `format: warrant.model/v1
@@ -965,9 +966,9 @@ controls:
   })
 
   it('points the audit package records at their newest events', async () => {
-    const created = await owner.post(`/api/models/${modelId}/audit-packages`, {})
-    expect(created.status).toBe(201)
-    const pkg = (await owner.get(`/api/audit-packages/${created.body.id}/download`)).body
+    const { record, download } = await requestPackage(owner, modelId)
+    expect(record.body.state).toBe('ready')
+    const pkg = download.body
     const { judgements, model, assertions } = pkg.sections
     const coherence = judgements.coherence.find((e: { event_index: number }) => e.event_index === coherenceIndex)
     expect(coherence).toMatchObject({ assertion_id: assertionId, method: 'human' })

@@ -8,36 +8,34 @@ import {
   buildReceiptStatement,
   canonicalJson,
   checkResultsStatement,
-  controlStatus,
   decodeBase64,
   digest,
   docDigest,
-  effectiveTier1,
-  evaluateAssertion,
   fingerprint,
   IN_TOTO_PAYLOAD_TYPE,
   identityDigest,
   leafHash,
-  objectiveAssurance,
   parseStrictJsonBytes,
   parseVerifierKey,
   publicKeyFromPem,
   RULES_VERSION,
   StrictJsonError,
   spkiDer,
-  type Tier1Record,
-  type Tier2Record,
   textDigest,
-  type VerificationStatus,
   verifyBytes,
   verifyCheckpoint,
   verifyConsistency,
   verifyEnvelope,
   verifyInclusion,
 } from '@warrant/core'
+import { checkEventRecords } from './events.js'
+import { arr, isObject, type Json } from './json.js'
 import { checkOidcMaterial } from './oidc.js'
+import type { Outcome } from './outcome.js'
 import type { Pins, SigstoreTools } from './pins.js'
 import { checkSigstoreRun, ciIdentityPinned } from './sigstore.js'
+import { recomputeVerdicts } from './verdicts.js'
+import { checkWitnesses } from './witnesses.js'
 
 /**
  * The ordered checks of `warrant audit` (EVIDENCE.md §12.2) as pure functions over the package bytes and the parsed
@@ -135,24 +133,15 @@ export const CHECK_IDS = [
 ] as const
 
 /** Checks this version does not implement: always listed as `not_checked`. */
-export const NOT_BUILT: Record<string, string> = {
-  L3: 'witness cosignatures are not verified by this version',
-  E1: 'section records are not compared with their log events yet',
-  E2: 'the presence of a log event for every record is not checked yet',
-}
+export const NOT_BUILT: Record<string, string> = {}
 
 /** The exit code a failure of each kind of check contributes. */
 const EXIT_OF: Record<Exclude<CheckStatus, 'pass' | 'skipped' | 'not_checked'>, 1 | 3> = { fail: 1, insufficient: 3 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the untrusted package is navigated defensively; values are checked before use
-type Json = Record<string, any>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 const utf8 = new TextEncoder()
 const fromHex = (h: unknown): Uint8Array | undefined =>
   typeof h === 'string' && /^([0-9a-f]{2})*$/.test(h) ? new Uint8Array(Buffer.from(h, 'hex')) : undefined
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info']
-/** An array member of untrusted input: its object elements, or none when it is not an array. */
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : [])
 const verdictsOf = (sections: Json): Json => (isObject(sections.verdicts) ? sections.verdicts : {})
 const chainGenesis = (chain: string) => digest(`warrant/chain/v1\n${chain}`)
 /** At most this many statement-age minutes: acceptance already bounded the age; the audit checks only the order. */
@@ -202,6 +191,11 @@ class Recorder {
       return [{ id, status: 'skipped', message: 'not applicable: nothing pinned or nothing to check', subject: null }]
     })
   }
+}
+
+/** Records the findings of a check made in its own module. */
+const record = (rec: Recorder, id: string, findings: readonly Outcome[]) => {
+  for (const f of findings) rec[f.status](id, f.message, f.subject)
 }
 
 interface ProvenEvent {
@@ -397,7 +391,12 @@ export function auditPackage(doc: Json, pins: Pins, tools: SigstoreTools): Audit
         rec.fail('L1', 'log.tree_size or log.root_hash disagrees with the checkpoint')
     }
   }
-  if (pins.log.witnesses) rec.insufficient('L3', 'witnesses are pinned, but this version does not verify cosignatures')
+  // L3: cosignatures of the pinned witnesses on the verified checkpoint.
+  if (pins.log.witnesses) {
+    const witnesses = pins.log.witnesses
+    if (!checkpoint) rec.skip('L3', 'no verified checkpoint')
+    else rec.run('L3', () => record(rec, 'L3', checkWitnesses(note, witnesses)))
+  }
 
   // L4: the pinned checkpoint and minimum size.
   if (!checkpoint) rec.skip('L4', 'no verified checkpoint')
@@ -800,145 +799,33 @@ export function auditPackage(doc: Json, pins: Pins, tools: SigstoreTools): Audit
   }
   rec.pass('K3')
 
-  // V1 (partial): which runs count, the Tier 1 effective results, every assertion evaluation, control status and
-  // objective assurance, recomputed with the core rules from the package's runs. Tier 2 verdicts, coherence and
-  // sufficiency are taken as the platform states them (their recomputation is a later step).
-  const model: Json = isObject(sections.model) ? sections.model : {}
-  const modelControls = arr(model.controls).filter((c) => c.deleted_at === null)
-  const statedControls = arr(verdictsOf(sections).controls)
-  const recomputed = new Map<string, VerificationStatus>()
-  rec.run('V1', () => {
-    const platform = (what: string, stated: unknown, computed: unknown, subject: string) =>
-      rec.fail('V1', `platform states ${what} ${String(stated)}; the evidence gives ${String(computed)}`, subject)
-    const policies = arr(sections.policy?.security)
-    const requireAttestation = policies.at(-1)?.settings?.require_attestation === true
-    const counting = new Set<string>()
-    for (const run of runs) {
-      const id = String(run.run_id)
-      const att: Json = run.attestation ?? {}
-      const k = typeof att.key_fingerprint === 'string' ? workspaceKeys.get(att.key_fingerprint)?.entry : undefined
-      const compromised = typeof k?.compromised_since === 'string' && k.compromised_since <= run.accepted_at
-      const counts = run.revoked !== true && !compromised && (!requireAttestation || att.satisfies_requirement === true)
-      if (counts) counting.add(id)
-      if (run.counting !== counts)
-        platform(`run ${id}`, run.counting ? 'counting' : 'not counting', counts ? 'counting' : 'not counting', id)
-    }
-    // Every run the log says was accepted for this model in the window is in the package.
-    const window: Json = scope.window ?? {}
-    const repos = Array.isArray(scope.repos) ? (scope.repos as string[]) : null
-    for (const e of eventLists.chain) {
-      const r = e.record
-      if (!e.proven || r.type !== 'run.accepted' || r.model !== modelId || r.at > window.to) continue
-      if (repos && !repos.includes(r.data?.repo)) continue
-      if (!runById.has(r.data?.run_id))
-        rec.fail('V1', `run ${String(r.data?.run_id)} is in the log (index ${e.index}) but not in the package`)
-    }
-    const tier1By = new Map<string, Tier1Record[]>()
-    for (const run of runs) {
-      const id = String(run.run_id)
-      if (!counting.has(id)) continue
-      for (const [n, r] of arr(bodies.get(id)?.results).entries()) {
-        if (r.tier !== 1) continue
-        const list = tier1By.get(r.assertion_id) ?? []
-        list.push({
-          id: `${id}#${String(n).padStart(6, '0')}`,
-          run_id: id,
-          repo: run.repo,
-          result: r.result,
-          accepted_at: run.accepted_at,
-          evidence_digest: r.evidence_digest ?? null,
-        })
-        tier1By.set(r.assertion_id, list)
-      }
-    }
-    const settings: Json = sections.policy?.workspace_settings ?? {}
-    const statedById = new Map(statedControls.map((c) => [String(c.control_id), c]))
-    for (const mc of modelControls) {
-      if (!statedById.has(mc.id)) platform(`control ${mc.id}`, 'nothing', 'a status', String(mc.id))
-    }
-    for (const c of statedControls) {
-      const cid = String(c.control_id)
-      const mc = modelControls.find((x) => x.id === cid)
-      if (!mc) {
-        platform(`control ${cid}`, 'a status', 'no such active control', cid)
-        continue
-      }
-      if (mc.implementation_status !== c.implementation_status || mc.revision !== c.revision)
-        platform(`${cid} implementation`, c.implementation_status, mc.implementation_status, cid)
-      const active = [...assertions.values()].filter(
-        (a) => a.control_id === cid && a.deleted_at === null && a.model_id === modelId,
-      )
-      const stated = new Map(arr(c.assertions).map((a) => [String(a.assertion_id), a]))
-      if (canonicalJson(active.map((a) => a.id).sort()) !== canonicalJson([...stated.keys()].sort()))
-        platform(`${cid} assertions`, [...stated.keys()].join(','), active.map((a) => a.id).join(','), cid)
-      const evaluations = active.map((a) => {
-        const s = stated.get(a.id)
-        const tier1 = tier1By.get(a.id) ?? []
-        const tier2: Tier2Record[] = []
-        for (const p of arr(s?.per_repo)) {
-          const result = p.tier2?.result
-          const anchor = effectiveTier1(tier1, p.repo).anchor
-          if (!anchor || !['pass', 'fail', 'error', 'skipped'].includes(result)) continue
-          tier2.push({
-            source: p.tier2.source === 'human' ? 'human' : 'ci',
-            id: 'stated',
-            repo: p.repo,
-            result,
-            at: anchor.accepted_at,
-            anchor_result_id: anchor.id,
-            evidence_digest: null,
-            control_revision: mc.revision,
-          })
-        }
-        const e = evaluateAssertion({
-          repo: a.repo ?? null,
-          tier1,
-          tier2,
-          coherence: s?.coherence?.verdict ?? 'pending',
-          control_revision: mc.revision,
-        })
-        for (const p of e.per_repo) {
-          const sp = arr(s?.per_repo).find((x) => x.repo === p.repo)
-          if (sp?.tier1?.result !== p.tier1.result || (sp?.tier1?.run_id ?? null) !== (p.tier1.anchor?.run_id ?? null))
-            platform(
-              `${a.id} Tier 1 in ${p.repo || 'the default codebase'}`,
-              `${sp?.tier1?.result} (run ${sp?.tier1?.run_id ?? 'none'})`,
-              `${p.tier1.result} (run ${p.tier1.anchor?.run_id ?? 'none'})`,
-              String(a.id),
-            )
-        }
-        if (s && s.evaluation !== e.evaluation) platform(`${a.id}`, s.evaluation, e.evaluation, String(a.id))
-        return e
-      })
-      const status = controlStatus({
-        assertions: evaluations.map((e) => ({ evaluation: e.evaluation, reasons: e.reasons })),
-        sufficiency: {
-          status: c.sufficiency?.status ?? 'pending',
-          awaiting:
-            c.sufficiency?.status === 'pending' ? (settings.sufficiency_mode === 'ai' ? 'ai' : 'signoff') : null,
-        },
-        implementation_status: mc.implementation_status,
-      })
-      recomputed.set(cid, status.verification_status)
-      if (status.verification_status !== c.verification_status)
-        platform(cid, c.verification_status, status.verification_status, cid)
-    }
-    const openDrift = (cid: string) =>
-      arr(sections.drift).filter((d) => d.control_id === cid && d.status === 'open').length
-    for (const o of arr(verdictsOf(sections).objectives)) {
-      const linked = modelControls.filter(
-        (mc) => Array.isArray(mc.objective_ids) && mc.objective_ids.includes(o.objective_id),
-      )
-      const assurance = objectiveAssurance(
-        linked.map((mc) => ({
-          verification_status: recomputed.get(mc.id) ?? 'unverified',
-          open_drift: openDrift(mc.id),
-        })),
-      )
-      if (assurance !== o.assurance)
-        platform(`objective ${o.objective_id}`, o.assurance, assurance, String(o.objective_id))
-    }
-  })
+  // E1–E2: section records agree with their proven log events, and every one that must have an event has it.
+  if (!checkpoint) for (const id of ['E1', 'E2']) rec.skip(id, 'no verified checkpoint')
+  else {
+    rec.skip('E2', 'the sections could not be read for E1')
+    rec.run('E1', () => {
+      const found = checkEventRecords(sections, workspaceId, modelId, (i) => provenEvent(i)?.record)
+      record(rec, 'E1', found.E1)
+      record(rec, 'E2', found.E2)
+      rec.pass('E2')
+    })
+  }
+
+  // V1: the platform's verdicts recomputed from the package with the core rules.
+  rec.run('V1', () =>
+    record(
+      rec,
+      'V1',
+      recomputeVerdicts({
+        sections,
+        modelId,
+        runs,
+        bodies,
+        workspaceKeys: new Map([...workspaceKeys].map(([fp, k]) => [fp, k.entry])),
+        chain: eventLists.chain,
+      }),
+    ),
+  )
 
   // I2: scope pins.
   if (pins.workspace_id !== null && pins.workspace_id !== workspaceId)

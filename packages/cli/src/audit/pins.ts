@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import {
   type NoteVerifier,
   PINS_FORMAT,
+  parseCosignerKey,
   parseStrictJsonBytes,
   parseVerifierKey,
   StrictJsonError,
@@ -40,7 +41,8 @@ export interface Pins {
     verifiers: NoteVerifier[]
     checkpoint: { note: string; size: number; root: Uint8Array } | null
     min_tree_size: number | null
-    witnesses: { vkeys: string[]; quorum: number } | null
+    /** Witnesses (C2SP tlog-cosignature vkeys) and how many of them must have cosigned the checkpoint. */
+    witnesses: { vkeys: string[]; quorum: number; cosigners: NoteVerifier[] } | null
   }
   workspace_id: string | null
   model_ids: string[] | null
@@ -199,9 +201,16 @@ export function parsePins(bytes: Uint8Array, baseDir: string, tools: SigstoreToo
   )
   const witnesses = optional(log, 'witnesses', (v) => {
     if (!isObject(v)) return fail('log.witnesses', 'must be an object')
+    unknownMember(v, new Set(['vkeys', 'quorum']), 'log.witnesses.')
     const w = strings(v.vkeys, 'log.witnesses.vkeys', 1)
-    if (!Number.isSafeInteger(v.quorum) || (v.quorum as number) < 1) fail('log.witnesses.quorum', 'must be ≥ 1')
-    return { vkeys: w, quorum: v.quorum as number }
+    const cosigners = w.map(
+      (k) => parseCosignerKey(k) ?? fail('log.witnesses.vkeys', `${k.slice(0, 60)} is not an Ed25519 cosignature vkey`),
+    )
+    if (new Set(cosigners.map((c) => c.name)).size !== cosigners.length)
+      fail('log.witnesses.vkeys', 'each witness may be pinned once')
+    if (!Number.isSafeInteger(v.quorum) || (v.quorum as number) < 1 || (v.quorum as number) > w.length)
+      fail('log.witnesses.quorum', `must be between 1 and the number of witness vkeys (${w.length})`)
+    return { vkeys: w, quorum: v.quorum as number, cosigners }
   })
   const str = (k: string) => (v: unknown) => (typeof v === 'string' ? v : fail(k, 'must be a string'))
   const list = (k: string) => (v: unknown) => (Array.isArray(v) ? v : fail(k, 'must be a list'))

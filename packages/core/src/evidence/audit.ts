@@ -21,3 +21,11 @@ export const AUDIT_SECTIONS = [
   'verdicts',
 ] as const
 export type AuditSection = (typeof AUDIT_SECTIONS)[number]
+
+/** The `entity_kind` of `entity.changed` events (EVIDENCE.md §9.2) for each entity list of the `model` section. */
+export const ENTITY_KINDS = {
+  assets: 'asset',
+  attackers: 'attacker',
+  assumptions: 'assumption',
+  control_objectives: 'objective',
+} as const

@@ -6,6 +6,6 @@ export { effectiveTier1, type StaleReason, type Tier1Record, type Tier2Record } 
 export * from './enums.js'
 export { type AssertionEvaluation, evaluateAssertion, type PerRepoEffective } from './evaluation.js'
 export { checkFindingTransition, findingShownStatus, type TransitionCheck } from './findings.js'
-export { deriveIntents, INTENT_KEYWORDS } from './intents.js'
+export { controlIntents, deriveIntents, INTENT_KEYWORDS } from './intents.js'
 export { compareReviewItems, controlReviewReasons, tier2VerdictRepos } from './review-queue.js'
 export { HEURISTIC_VERSION, RULES_VERSION } from './versions.js'

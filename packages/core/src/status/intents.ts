@@ -75,3 +75,7 @@ export function deriveIntents(title: string, description: string): Intent[] {
   const texts = [title.toLowerCase(), description.toLowerCase()]
   return INTENTS.filter((intent) => INTENT_KEYWORDS[intent].some((k) => texts.some((t) => t.includes(k))))
 }
+
+/** §9.2: a control's intents for the coherence heuristic: the declared ones, else those derived from its text. */
+export const controlIntents = (c: { title: string; description: string; intents: readonly Intent[] }): Intent[] =>
+  c.intents.length > 0 ? [...c.intents] : deriveIntents(c.title, c.description)

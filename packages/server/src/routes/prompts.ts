@@ -1,11 +1,11 @@
-import { type Intent, type RiskTier, renderScanPrompt } from '@warrant/core'
+import { type RiskTier, renderScanPrompt } from '@warrant/core'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { modelAccess } from '../auth/access.js'
 import { ApiError } from '../errors.js'
 import type { AppContext } from '../http/app.js'
-import { controlIntents } from '../services/controls.js'
+import { storedControlIntents } from '../services/controls.js'
 import { objectiveStatements, recordPrompts, renderTier2Prompt } from '../services/prompts.js'
 import type { WorkspaceSettings } from '../services/workspaces.js'
 import { loadAssertion } from './assertions.js'
@@ -55,7 +55,7 @@ export function promptRoutes(app: FastifyInstance, ctx: AppContext): void {
         const rendered = renderScanPrompt({
           control: c,
           objectives: (c.objective_ids as string[]).flatMap((id) => objectives.get(id) ?? []),
-          intents: controlIntents(c) as Intent[],
+          intents: storedControlIntents(c),
           acceptsSnippets,
         })
         return { control_id: c.id, ...rendered }

@@ -1,4 +1,12 @@
-import { docDigest, textDigest } from '@warrant/core'
+import {
+  aiModelName,
+  docDigest,
+  ENTITY_KINDS,
+  entityContentDigest,
+  evidenceLinkDigest,
+  judgementDigest,
+  textDigest,
+} from '@warrant/core'
 import type { Selectable } from 'kysely'
 import type {
   CoherenceEvaluationsTable,
@@ -73,12 +81,7 @@ export const modelChanged = (
   },
 })
 
-export const ENTITY_KIND: Record<ItemKind, 'asset' | 'attacker' | 'assumption' | 'objective'> = {
-  assets: 'asset',
-  attackers: 'attacker',
-  assumptions: 'assumption',
-  control_objectives: 'objective',
-}
+export const ENTITY_KIND: Record<ItemKind, (typeof ENTITY_KINDS)[ItemKind]> = ENTITY_KINDS
 
 /** EVIDENCE.md §3.6: the digest of the entity's stored fields (its id and body), without timestamps. */
 export const entityChanged = (
@@ -98,7 +101,7 @@ export const entityChanged = (
     entity_kind: ENTITY_KIND[item.kind],
     entity_id: item.key,
     change,
-    content_digest: docDigest({ id: item.key, ...(item.body as object) }),
+    content_digest: entityContentDigest(item.key, item.body as Record<string, unknown>),
   },
 })
 
@@ -203,7 +206,7 @@ export const controlReviewed = (model: ModelRef, r: Selectable<ControlReviewsTab
       control_id: r.control_id,
       revision: r.control_revision,
       outcome: r.outcome,
-      review_digest: docDigest(r),
+      review_digest: judgementDigest(r),
     },
     actor,
     r.created_at,
@@ -225,22 +228,11 @@ export const evidenceLinkChanged = (
       control_id: l.control_id,
       link_id: l.id,
       change,
-      content_digest: docDigest({
-        id: l.id,
-        control_id: l.control_id,
-        kind: l.kind,
-        label: l.label,
-        url: l.url,
-        created_by: l.created_by,
-      }),
+      content_digest: evidenceLinkDigest(l),
     },
     actor,
     at,
   )
-
-/** The AI model of a verdict as pins name it (`<provider>/<model>`, EVIDENCE.md §11), or null for other methods. */
-const aiModel = (r: { provider: string | null; model: string | null }) =>
-  r.provider !== null && r.model !== null ? `${r.provider}/${r.model}` : null
 
 /** A refinement's status after a proposal or decision; `decision_digest` is the text digest of the decision note. */
 export const refinementChanged = (
@@ -267,7 +259,7 @@ export const refinementChanged = (
       control_id: r.control_id,
       status: r.status,
       method: r.method,
-      model: aiModel(r),
+      model: aiModelName(r),
       prompt_hash: r.prompt_hash,
       decision_digest: reasonDigest(r.decision_note),
     },
@@ -299,10 +291,10 @@ export const coherenceEvaluated = (
       control_revision: e.control_revision,
       verdict: e.verdict,
       method: e.method,
-      model: aiModel(e),
+      model: aiModelName(e),
       prompt_hash: e.prompt_hash,
       heuristic_version: e.heuristic_version,
-      evaluation_digest: docDigest(judgementRecord(e)),
+      evaluation_digest: judgementDigest(e),
     },
     actor,
     at,
@@ -326,9 +318,9 @@ export const sufficiencyEvaluated = (
       assertion_set_digest: e.assertion_set_digest,
       status: e.status,
       method: e.method,
-      model: aiModel(e),
+      model: aiModelName(e),
       prompt_hash: e.prompt_hash,
-      evaluation_digest: docDigest(judgementRecord(e)),
+      evaluation_digest: judgementDigest(e),
     },
     actor,
     at,
@@ -348,7 +340,7 @@ export const tier2Reviewed = (model: ModelRef, r: Selectable<Tier2ReviewsTable>,
       anchor_result_id: r.anchor_result_id,
       evidence_digest: r.evidence_digest,
       prompt_hash: r.prompt_hash,
-      review_digest: docDigest(r),
+      review_digest: judgementDigest(r),
     },
     actor,
     r.created_at,

@@ -3,7 +3,7 @@ import {
   canonicalJson,
   coherenceHeuristic,
   controlContentDigest,
-  deriveIntents,
+  controlIntents,
   HEURISTIC_VERSION,
   type Intent,
 } from '@warrant/core'
@@ -37,8 +37,9 @@ export interface ControlInput {
 }
 
 /** The intents the heuristic uses: declared ones, else those derived from the text (§9.1). */
-export const controlIntents = (c: { title: string; description: string; intents: unknown }): Intent[] =>
-  (c.intents as Intent[]).length > 0 ? (c.intents as Intent[]) : deriveIntents(c.title, c.description)
+/** A stored control's intents for the coherence heuristic (core's rule over its stored `intents` column). */
+export const storedControlIntents = (c: { title: string; description: string; intents: unknown }): Intent[] =>
+  controlIntents({ title: c.title, description: c.description, intents: c.intents as Intent[] })
 
 export async function nextLocalKey(
   trx: Db,
@@ -415,7 +416,7 @@ export async function judgeCoherence(trx: Db, control: ControlRow, assertions: r
     .where('models.id', '=', control.model_id)
     .executeTakeFirstOrThrow()
   if ((settings as WorkspaceSettings).coherence_mode === 'ai') return []
-  const intents = controlIntents(control)
+  const intents = storedControlIntents(control)
   const now = nowIso()
   const rows = assertions.map((a) => {
     const verdict = coherenceHeuristic(a.type, intents)
