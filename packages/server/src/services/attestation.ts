@@ -13,7 +13,7 @@ import {
 import type { Db } from '../db/open.js'
 import { ApiError } from '../errors.js'
 import type { ResultsBody } from '../schemas/results.js'
-import { type OidcContext, TOKEN_REPLAYED, type VerifiedToken, verifyOidcToken } from './oidc/verify-token.js'
+import { type OidcContext, REPLAYED_JTI_MESSAGE, type VerifiedToken, verifyOidcToken } from './oidc/verify-token.js'
 import { sanMatches } from './security-settings.js'
 import { verifySigstoreBundle } from './sigstore/verify.js'
 
@@ -63,7 +63,7 @@ export const REPLAYED: Record<ReplayKind, () => ApiError> = {
       'this signed material was already accepted for another run; sign each run anew',
     ),
   signature: () => REPLAYED.statement(),
-  oidc_jti: () => new ApiError(409, 'token_replayed', TOKEN_REPLAYED),
+  oidc_jti: () => new ApiError(409, 'token_replayed', REPLAYED_JTI_MESSAGE),
   jwt_jti: () => new ApiError(409, 'jwt_replayed', 'this workspace JWT (jti) was already used; mint one per request'),
 }
 

@@ -4,6 +4,7 @@ import {
   digest,
   leafHash,
   type NoteVerifier,
+  parseStrictJsonBytes,
   parseVerifierKey,
   signCheckpoint,
   verifierKey,
@@ -104,7 +105,7 @@ async function checkChainLinks(db: Db, links = CHAIN_WALK): Promise<void> {
         throw broken('the leaf does not match its stored hash')
       let record: { chain?: unknown; seq?: unknown; prev?: unknown }
       try {
-        record = JSON.parse(Buffer.from(row.leaf).toString('utf8'))
+        record = parseStrictJsonBytes(row.leaf) as typeof record
       } catch {
         throw broken('the leaf is not a JSON event record')
       }

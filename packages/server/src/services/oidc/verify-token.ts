@@ -68,7 +68,7 @@ const fail = (check: TokenCheck, message: string, details?: Record<string, unkno
   ...(details ? { details } : {}),
 })
 
-export const TOKEN_REPLAYED = 'this OIDC token (iss, jti) was already used; request a fresh one'
+export const REPLAYED_JTI_MESSAGE = 'this OIDC token (iss, jti) was already used; request a fresh one'
 
 /** The replay key `(iss, jti)` of §6.8 as stored in `replay_records.value_digest`. */
 export const oidcReplayDigest = (iss: string, jti: string): string => digest(canonicalJson([iss, jti]))
@@ -154,7 +154,7 @@ export async function verifyOidcToken(
     .where('kind', '=', 'oidc_jti')
     .where('value_digest', '=', value_digest)
     .executeTakeFirst()
-  if (seen) return fail('token_replayed', TOKEN_REPLAYED)
+  if (seen) return fail('token_replayed', REPLAYED_JTI_MESSAGE)
   const keepUntil = Math.max((exp + SKEW_S) * 1000, now.getTime() + 10 * 60_000)
   return {
     ok: true,
