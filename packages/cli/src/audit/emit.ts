@@ -2,6 +2,7 @@ import { createHash, createPublicKey, X509Certificate } from 'node:crypto'
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { canonicalJson, decodeBase64, inclusionSteps, leafHash, pae, parseStrictJsonBytes } from '@warrant/core'
+import { arr, isObject, type Json } from './json.js'
 import type { Pins } from './pins.js'
 
 /**
@@ -11,10 +12,6 @@ import type { Pins } from './pins.js'
  * package cannot reach outside DIR; the writer checks each path again before writing.
  */
 
-// biome-ignore lint/suspicious/noExplicitAny: untrusted package content, checked member by member
-type Json = Record<string, any>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : [])
 const utf8 = new TextEncoder()
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 

@@ -1,15 +1,12 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto'
 import { canonicalJson, claimString, decodeStrictUtf8, parseStrictJson } from '@warrant/core'
+import { isObject, type Json } from './json.js'
 
 /**
  * EVIDENCE.md §12.2 R7, offline: a raw OIDC token kept with a run (`material.oidc` or `material.extra_oidc`) verifies
  * with the JWK stored next to it, which must belong to the auditor's pinned JWK Set of its issuer when one is pinned;
  * the token's claims equal the identity the run records.
  */
-
-// biome-ignore lint/suspicious/noExplicitAny: untrusted package content, checked member by member
-type Json = Record<string, any>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 export type OidcProblem = 'invalid' | 'not_pinned'
 

@@ -1,4 +1,5 @@
 import { checkResultsStatement, digest } from '@warrant/core'
+import { isObject, type Json } from './json.js'
 import type { CiIdentity, Pins, SigstoreTools } from './pins.js'
 
 /**
@@ -7,10 +8,6 @@ import type { CiIdentity, Pins, SigstoreTools } from './pins.js'
  * DSSE signature), signed no later than the run's acceptance; the certificate is the identity the run records; the
  * statement (§5.2) matches the run. I1 then matches that identity against the pinned CI identities.
  */
-
-// biome-ignore lint/suspicious/noExplicitAny: untrusted package content, checked member by member
-type Json = Record<string, any>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** The audit checks order only: acceptance already bounded the age of the signature and of the statement. */
 const ANY_AGE_MINUTES = 1e9
