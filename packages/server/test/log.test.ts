@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import {
   decodeBase64,
+  leafHash,
+  parseTlogProof,
   parseVerifierKey,
   publicKeyFromPem,
   verifyCheckpoint,
@@ -154,6 +156,43 @@ describe.each(BACKENDS)('notarization and the transparency log on %s', (kind) =>
       type: 'drift.detected',
       data: { run_id: run.body.run_id, new_result: 'fail' },
     })
+  })
+
+  it('serves the inclusion proof as an offline C2SP tlog-proof file that verifies on its own', async () => {
+    const index = (await submit('tlog', 'fail')).body.log.index
+    await checkpointAtLeast(index + 1)
+    const res = await anonymous.get(`/api/log/proof/tlog/${index}`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
+    const parsed = parseTlogProof(res.body)
+    expect(parsed.ok).toBe(true)
+    if (!parsed.ok) return
+    expect(parsed.proof.index).toBe(index)
+    const keys = (await anonymous.get('/api/keys')).body
+    const checkpoint = verifyCheckpoint(
+      parsed.proof.checkpoint,
+      [parseVerifierKey(keys.log_keys[0].vkey)!],
+      '127.0.0.1:8080/log',
+    )
+    expect(checkpoint.ok).toBe(true)
+    if (!checkpoint.ok) return
+    const { size, root } = checkpoint.checkpoint
+    const leaf = decodeBase64((await verifier.get(`/api/log/entries/${index}`)).body.leaf)!
+    expect(verifyInclusion(leafHash(leaf), index, size, parsed.proof.hashes, root)).toBe(true)
+    // The same proof as the JSON route, at an explicit checkpointed size.
+    const json = (await anonymous.get(`/api/log/proof/inclusion?index=${index}&tree_size=${size}`)).body
+    const pinned = await anonymous.get(`/api/log/proof/tlog/${index}?tree_size=${size}`)
+    expect(pinned.body).toBe(res.body)
+    expect(parsed.proof.hashes.map((h) => Buffer.from(h).toString('hex'))).toEqual(json.hashes)
+    // Wrong sizes and indexes answer like the inclusion route; unknown or malformed parameters are refused.
+    const outside = await anonymous.get(`/api/log/proof/tlog/${size}?tree_size=${size}`)
+    expect([outside.status, outside.body.error.code]).toEqual([404, 'entry_not_found'])
+    const unsigned = await anonymous.get(`/api/log/proof/tlog/${index}?tree_size=${size + 1000}`)
+    expect([unsigned.status, unsigned.body.error.code]).toEqual([422, 'tree_size_invalid'])
+    for (const path of [`${index}?tree_size=-1`, `${index}?tree_size=x`, '-1', 'x', `${index}?leaf_hash=00`]) {
+      const bad = await anonymous.get(`/api/log/proof/tlog/${path}`)
+      expect(bad.status, path).toBe(422)
+    }
   })
 
   it('proves consistency between checkpoints and refuses sizes that were never signed', async () => {

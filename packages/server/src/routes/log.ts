@@ -1,6 +1,7 @@
 import {
   consistencyProof,
   ecPublicJwk,
+  formatTlogProof,
   inclusionProof,
   parseStrictJsonBytes,
   publicKeyPem,
@@ -78,6 +79,20 @@ export function logRoutes(app: FastifyInstance, ctx: AppContext): void {
     return q.executeTakeFirst()
   }
 
+  const signedCheckpoint = async (treeSize?: number) => {
+    const checkpoint = await checkpointAt(treeSize)
+    if (!checkpoint) throw new ApiError(422, 'tree_size_invalid', 'tree_size must be the size of a signed checkpoint')
+    return checkpoint
+  }
+
+  /** The audit path of entry `index` in the tree of a signed size; 404 when the tree has no such entry. */
+  const inclusion = async (treeSize: number, index: number | undefined) => {
+    if (index === undefined || index >= treeSize)
+      throw new ApiError(404, 'entry_not_found', 'no such entry in the tree of that size')
+    const tree = await cachedTree(db, treeSize, { leaves: [index] })
+    return { index, tree, hashes: inclusionProof(tree, index, treeSize) }
+  }
+
   r.get('/api/log/checkpoint', { schema: { tags: ['log'] }, ...publicRoute }, async (_req, reply) => {
     const latest = await checkpointAt()
     if (!latest) throw new ApiError(503, 'checkpoint_unavailable', 'no checkpoint has been signed yet')
@@ -128,28 +143,46 @@ export function logRoutes(app: FastifyInstance, ctx: AppContext): void {
       ...publicRoute,
     },
     async (req) => {
-      const checkpoint = await checkpointAt(req.query.tree_size)
-      if (!checkpoint) throw new ApiError(422, 'tree_size_invalid', 'tree_size must be the size of a signed checkpoint')
-      let index = req.query.index
-      if (index === undefined && req.query.leaf_hash) {
+      const checkpoint = await signedCheckpoint(req.query.tree_size)
+      let wanted = req.query.index
+      if (wanted === undefined && req.query.leaf_hash) {
         const row = await db
           .selectFrom('log_leaves')
           .select('idx')
           .where('leaf_hash', '=', Buffer.from(req.query.leaf_hash, 'hex'))
           .executeTakeFirst()
-        index = row?.idx
+        wanted = row?.idx
       }
-      if (index === undefined || index >= checkpoint.tree_size)
-        throw new ApiError(404, 'entry_not_found', 'no such entry in the tree of that size')
-      const tree = await cachedTree(db, checkpoint.tree_size, { leaves: [index] })
+      const { index, tree, hashes } = await inclusion(checkpoint.tree_size, wanted)
       return {
         origin: ctx.evidence.origin,
         index,
         tree_size: checkpoint.tree_size,
         leaf_hash: hex(tree.range(index, index + 1)),
-        hashes: inclusionProof(tree, index, checkpoint.tree_size).map(hex),
+        hashes: hashes.map(hex),
         checkpoint: checkpoint.note,
       }
+    },
+  )
+
+  // The same proof as an offline C2SP tlog-proof file (EVIDENCE.md §9.6); the leaf itself is fetched separately.
+  r.get(
+    '/api/log/proof/tlog/:index',
+    {
+      schema: {
+        tags: ['log'],
+        params: z.strictObject({ index: size }),
+        querystring: z.strictObject({ tree_size: size.optional() }),
+      },
+      ...publicRoute,
+    },
+    async (req, reply) => {
+      const checkpoint = await signedCheckpoint(req.query.tree_size)
+      const { index } = req.params
+      const { hashes } = await inclusion(checkpoint.tree_size, index)
+      return reply
+        .header('Content-Type', 'text/plain; charset=utf-8')
+        .send(formatTlogProof({ index, hashes, checkpoint: checkpoint.note }))
     },
   )
 
