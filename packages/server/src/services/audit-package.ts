@@ -94,11 +94,7 @@ export async function buildAuditPackage(
   const { workspace, model, params } = input
   evidence.assertWritable()
   // One checkpoint must cover the newest event: sign one now when the tree grew since the last.
-  await signNextCheckpoint(db, {
-    origin: evidence.origin,
-    privateKey: evidence.logKey.privateKey,
-    verifier: evidence.verifier,
-  })
+  await signNextCheckpoint(db, evidence.logSigner)
   const checkpoint = await db
     .selectFrom('log_checkpoints')
     .selectAll()
@@ -302,22 +298,28 @@ export async function buildAuditPackage(
     }
   })
 
-  // Policy: the one in force now, with the event that logged it.
-  const policyDigest = docDigest(workspace.security)
-  const policyEvent = eventsOf('security.changed', (d) => d.policy_digest === policyDigest).at(-1)
+  // Policy: the one in force at the window start and every later one, each with the event that logged it; the last
+  // is the policy in force now (what counting uses, PLATFORM.md §4.1).
+  const policyRows = await db
+    .selectFrom('security_policies')
+    .selectAll()
+    .where('workspace_id', '=', workspace.id)
+    .orderBy('seq')
+    .execute()
+  const inForceAtStart = policyRows.findLastIndex((p) => p.effective_from === null || p.effective_from <= params.from)
   const policy = {
-    security: [
-      {
-        policy_digest: policyDigest,
-        settings: workspace.security,
-        effective_from: policyEvent ? records.get(policyEvent.idx)!.at : null,
-        event_index: policyEvent?.idx ?? null,
-      },
-    ],
+    security: policyRows.slice(Math.max(inForceAtStart, 0)).map((p) => ({
+      policy_digest: p.policy_digest,
+      settings: p.settings,
+      effective_from: p.effective_from,
+      event_index: p.event_index,
+    })),
     workspace_settings: workspace.settings,
   }
 
   const modelSec = await modelSection(db, model, eventIndexOf)
+  const findingsSec = await findingsSection(db, model.id, findingEventIndexer(chainRows, records, model.id))
+  pointedTo.push(...findingsSec.flatMap((f) => f.events.map((e) => e.event_index)).filter((i) => i !== null))
   const assertionsSec = await assertionsSection(db, model.id, eventIndexOf)
   const judgementsSec = await judgementsSection(db, model.id, eventIndexOf)
   const referencedIdx = new Set<number>(
@@ -325,7 +327,7 @@ export async function buildAuditPackage(
       ...pointedTo,
       ...runs.map((r) => r.log_index),
       ...keys.workspace.flatMap((k) => [k.added_event_index, k.revoked_event_index]),
-      policyEvent?.idx,
+      ...policy.security.map((p) => p.event_index),
     ].filter((i): i is number => typeof i === 'number' && !inChain.has(i)),
   )
   const events = {
@@ -360,7 +362,7 @@ export async function buildAuditPackage(
     assertions: assertionsSec,
     judgements: judgementsSec,
     runs,
-    findings: await findingsSection(db, model.id),
+    findings: findingsSec,
     drift: await db
       .selectFrom('drift_events')
       .selectAll()
@@ -379,24 +381,21 @@ export async function buildAuditPackage(
     verdicts: await verdictsSection(db, state, model.id, resultRuns),
   }
 
+  // The key active in the database now, even when another server process rotated it (never a retired key).
+  const instanceKey = await evidence.signingKey(db, 'instance', { logLocked: false })
   const manifest = {
     format: AUDIT_MANIFEST_FORMAT,
     package_id: input.packageId,
     generated_at: sections.scope.generated_at,
     generated_by: input.userId,
-    instance: { origin: input.publicUrl, version: VERSION, key_fingerprint: evidence.instanceKey.fingerprint },
+    instance: { origin: input.publicUrl, version: VERSION, key_fingerprint: instanceKey.fingerprint },
     workspace_id: workspace.id,
     model_id: model.id,
     checkpoint_digest: textDigest(checkpoint.note),
     sections: Object.fromEntries(AUDIT_SECTIONS.map((s) => [s, docDigest(sections[s])])),
   }
   const payload = new TextEncoder().encode(canonicalJson(manifest))
-  const envelope = signEnvelope(
-    AUDIT_MANIFEST_PAYLOAD_TYPE,
-    payload,
-    evidence.instanceKey.privateKey,
-    evidence.instanceKey.fingerprint,
-  )
+  const envelope = signEnvelope(AUDIT_MANIFEST_PAYLOAD_TYPE, payload, instanceKey.privateKey, instanceKey.fingerprint)
   const bytes = new TextEncoder().encode(canonicalJson({ format: AUDIT_PACKAGE_FORMAT, manifest: envelope, sections }))
   if (bytes.length > MAX_PACKAGE_BYTES)
     throw new ApiError(413, 'export_too_large', 'the package would exceed 256 MiB; narrow the window')
@@ -529,7 +528,44 @@ async function judgementsSection(db: Db, modelId: string, eventIndexOf: EventInd
   }
 }
 
-async function findingsSection(db: Db, modelId: string) {
+/** The log event type each FindingEvent kind is logged as; `noted` is not logged (notes are free text). */
+const FINDING_EVENT_TYPE: Record<string, string> = {
+  created: 'finding.created',
+  transitioned: 'finding.transitioned',
+  linked: 'finding.linked',
+  unlinked: 'finding.linked',
+  verification_gained: 'finding.verification_changed',
+  verification_lost: 'finding.verification_changed',
+}
+
+type FindingEventIndexOf = (e: { finding_id: string; kind: string; at: string }) => number | null
+
+/**
+ * Each FindingEvent's own log event: the first not yet matched event of its type for the same finding at the same
+ * time, in chain order. Called in FindingEvent order, so two events of one change (linked and unlinked) keep theirs.
+ */
+function findingEventIndexer(
+  chainRows: LeafRow[],
+  records: Map<number, EventRecord>,
+  modelId: string,
+): FindingEventIndexOf {
+  const queues = new Map<string, { idx: number; at: string }[]>()
+  for (const r of chainRows) {
+    const e = records.get(r.idx)!
+    if (!e.type.startsWith('finding.') || e.model !== modelId) continue
+    const key = `${e.type} ${String(e.data.finding_id)}`
+    queues.set(key, [...(queues.get(key) ?? []), { idx: r.idx, at: e.at }])
+  }
+  return (fe) => {
+    const type = FINDING_EVENT_TYPE[fe.kind]
+    const queue = type ? queues.get(`${type} ${fe.finding_id}`) : undefined
+    const at = queue?.findIndex((q) => q.at === fe.at) ?? -1
+    if (!queue || at < 0) return null
+    return queue.splice(at, 1)[0]!.idx
+  }
+}
+
+async function findingsSection(db: Db, modelId: string, eventIndexOf: FindingEventIndexOf) {
   const findings = await db.selectFrom('findings').selectAll().where('model_id', '=', modelId).orderBy('id').execute()
   const events = findings.length
     ? await db
@@ -546,7 +582,9 @@ async function findingsSection(db: Db, modelId: string) {
   return findings.map((f) => ({
     ...f,
     status: f.verified ? 'verified' : f.lifecycle_status,
-    events: events.filter((e) => e.finding_id === f.id).map(({ seq: _s, ...e }) => ({ ...e, event_index: null })),
+    events: events
+      .filter((e) => e.finding_id === f.id)
+      .map(({ seq: _s, ...e }) => ({ ...e, event_index: eventIndexOf(e) })),
   }))
 }
 

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import {
   consistencyProof,
   digest,
+  fingerprint,
   leafHash,
   type NoteVerifier,
   parseStrictJsonBytes,
@@ -12,6 +13,7 @@ import {
   verifyConsistency,
 } from '@warrant/core'
 import type { Db } from '../db/open.js'
+import { ApiError } from '../errors.js'
 import { nowIso } from '../ids.js'
 import { spkiPublicKey } from './instance-keys.js'
 import { chainGenesis } from './log.js'
@@ -24,10 +26,25 @@ export interface LogSigner {
 }
 
 /**
- * Signs a checkpoint for the current tree when it grew (EVIDENCE.md §9.5), after proving in process that the new root
- * is consistent with the previous checkpoint. An inconsistency throws: the caller stops signing and writing.
+ * A signer that picks the key per checkpoint: `activeKey` runs inside the transaction that stores the checkpoint and
+ * returns the log key active in the database, holding its row until commit, so a key retired by another process
+ * never signs (EVIDENCE.md §8.2).
  */
-export async function signNextCheckpoint(db: Db, signer: LogSigner): Promise<{ size: number; note: string } | null> {
+export interface ActiveLogSigner {
+  origin: string
+  activeKey(trx: Db): Promise<Omit<LogSigner, 'origin'>>
+}
+
+/**
+ * Signs a checkpoint for the current tree when it grew (EVIDENCE.md §9.5), after proving in process that the new root
+ * is consistent with the previous checkpoint. An inconsistency throws: the caller stops signing and writing. The
+ * signature and the stored checkpoint are one transaction with the check of the signing key: a fixed `LogSigner`
+ * whose key is retired is refused (503 `signing_key_retired`).
+ */
+export async function signNextCheckpoint(
+  db: Db,
+  signer: LogSigner | ActiveLogSigner,
+): Promise<{ size: number; note: string } | null> {
   const top = await db.selectFrom('log_leaves').select('idx').orderBy('idx', 'desc').limit(1).executeTakeFirst()
   const size = (top?.idx ?? -1) + 1
   const previous = await db
@@ -48,13 +65,36 @@ export async function signNextCheckpoint(db: Db, signer: LogSigner): Promise<{ s
         `the log at size ${tree.size} is not an extension of the checkpoint at size ${previous.tree_size}`,
       )
   }
-  const note = signCheckpoint({ origin: signer.origin, size: tree.size, root }, signer.origin, signer.privateKey)
-  await db
-    .insertInto('log_checkpoints')
-    .values({ tree_size: tree.size, root, note, key_id: signer.verifier.keyId, created_at: nowIso() })
-    .onConflict((oc) => oc.column('tree_size').doNothing())
-    .execute()
-  return { size: tree.size, note }
+  return db.transaction().execute(async (trx) => {
+    const key = 'activeKey' in signer ? await signer.activeKey(trx) : await notRetired(trx, signer)
+    const note = signCheckpoint({ origin: signer.origin, size: tree.size, root }, signer.origin, key.privateKey)
+    await trx
+      .insertInto('log_checkpoints')
+      .values({ tree_size: tree.size, root, note, key_id: key.verifier.keyId, created_at: nowIso() })
+      .onConflict((oc) => oc.column('tree_size').doNothing())
+      .execute()
+    return { size: tree.size, note }
+  })
+}
+
+/**
+ * A fixed signer's key signs only while it is not retired (§8.2): its row, when stored, is held FOR SHARE until the
+ * checkpoint commits, so a rotation in flight is either seen here or waits.
+ */
+async function notRetired(trx: Db, signer: LogSigner): Promise<LogSigner> {
+  const row = await trx
+    .selectFrom('instance_keys')
+    .select('status')
+    .where('fingerprint', '=', fingerprint(signer.privateKey))
+    .forShare()
+    .executeTakeFirst()
+  if (row && row.status !== 'active')
+    throw new ApiError(
+      503,
+      'signing_key_retired',
+      'the log key this process holds was retired by a rotation; a retired key never signs again',
+    )
+  return signer
 }
 
 export class LogIntegrityError extends Error {}

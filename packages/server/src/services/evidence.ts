@@ -5,13 +5,16 @@ import type { Db } from '../db/open.js'
 import { ApiError } from '../errors.js'
 import { nowIso } from '../ids.js'
 import { VERSION } from '../version.js'
-import { checkLogIntegrity, LogIntegrityError, signNextCheckpoint } from './checkpoints.js'
+import { type ActiveLogSigner, checkLogIntegrity, LogIntegrityError, signNextCheckpoint } from './checkpoints.js'
 import {
   type ActiveKey,
+  activeFingerprint,
   activeKey,
   type KeyPurpose,
   type MasterKey,
+  MasterKeyError,
   masterKey,
+  openKey,
   type PublicKeyRef,
   replaceActiveKey,
 } from './instance-keys.js'
@@ -23,7 +26,10 @@ import { type Actor, appendEvent } from './log.js'
  */
 export interface Evidence {
   master: MasterKey
-  /** The active keys; a rotation replaces them, and the retired ones never sign again. */
+  /**
+   * The active keys as this process last saw them; a rotation here replaces them, and `signingKey` does when another
+   * process sharing the database rotated. Sign through `signingKey` / `logSigner`, never with these directly.
+   */
   instanceKey: ActiveKey
   logKey: ActiveKey
   origin: string
@@ -31,6 +37,17 @@ export interface Evidence {
   verifier: NoteVerifier
   vkey: string
   integrity: 'ok' | 'failed'
+  /**
+   * §8.2 across server processes sharing the database: the key of `purpose` active in the database as `trx` (the
+   * transaction that stores what it signs) sees it — the cached key, or, after another process rotated, the new one,
+   * opened with the master key and cached. With `logLocked` (`trx` appended to the log: a rotation appends its
+   * activation event under the same lock, so none can commit before `trx` does) the row is read plainly; otherwise it
+   * is held FOR SHARE until `trx` commits. A key this master key cannot open is refused: 503 `signing_key_unavailable`,
+   * and the transaction rolls back rather than sign with a retired key.
+   */
+  signingKey(trx: Db, purpose: KeyPurpose, opts: { logLocked: boolean }): Promise<ActiveKey>
+  /** The signer for `signNextCheckpoint`: the active log key, checked in the transaction that stores the checkpoint. */
+  logSigner: ActiveLogSigner
   /** Signs a checkpoint soon after appends (at most one per interval). */
   scheduleCheckpoint(): void
   /** Refuses a write while the log's integrity is in doubt. */
@@ -143,11 +160,37 @@ export async function startEvidence(
     evidence.vkey = verifierKey(origin, key.publicKey)
     evidence.verifier = parseVerifierKey(evidence.vkey)!
   }
+  const signingKey = async (trx: Db, purpose: KeyPurpose, opts: { logLocked: boolean }): Promise<ActiveKey> => {
+    const fp = await activeFingerprint(trx, purpose, !opts.logLocked)
+    const cached = purpose === 'instance' ? evidence.instanceKey : evidence.logKey
+    if (cached.fingerprint === fp) return cached
+    let key: ActiveKey
+    try {
+      key = await openKey(trx, master, fp)
+    } catch (e) {
+      if (!(e instanceof MasterKeyError)) throw e
+      log?.error({ err: e }, `another server process activated a ${purpose} key this master key cannot open`)
+      throw new ApiError(
+        503,
+        'signing_key_unavailable',
+        `another server process rotated the ${purpose} key, and this one cannot open the new key (${e.message}); it never signs with a retired key: restart it with the current master key`,
+      )
+    }
+    log?.info(
+      { purpose, fingerprint: fp },
+      `another server process rotated the ${purpose} key: signing with the new one`,
+    )
+    if (purpose === 'instance') evidence.instanceKey = key
+    else useLogKey(key)
+    return key
+  }
   const sign = async () => {
     if (evidence.integrity === 'failed') return
     try {
-      await signNextCheckpoint(db, { origin, privateKey: evidence.logKey.privateKey, verifier: evidence.verifier })
+      await signNextCheckpoint(db, evidence.logSigner)
     } catch (e) {
+      // The active log key does not open here (logged): no checkpoint rather than one signed with a retired key.
+      if (e instanceof ApiError) return
       failed(e, 'before signing a checkpoint')
     }
   }
@@ -167,6 +210,18 @@ export async function startEvidence(
     verifier: parseVerifierKey(verifierKey(origin, logKey.publicKey))!,
     vkey: verifierKey(origin, logKey.publicKey),
     integrity: 'ok',
+    signingKey,
+    logSigner: {
+      origin,
+      async activeKey(trx) {
+        const key = await signingKey(trx, 'log', { logLocked: false })
+        const vkey = verifierKey(origin, key.publicKey)
+        return {
+          privateKey: key.privateKey,
+          verifier: vkey === evidence.vkey ? evidence.verifier : parseVerifierKey(vkey)!,
+        }
+      },
+    },
     scheduleCheckpoint() {
       if (timer || evidence.integrity === 'failed') return
       timer = setTimeout(() => {

@@ -363,8 +363,10 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
     })
 
     const ev = input.evidence
+    // The instance key active as this transaction commits (§8.2): another server process may have rotated it.
+    const key = await ev.signingKey(trx, 'instance', { logLocked: true })
     const statement = buildReceiptStatement({
-      instance: { origin: input.publicUrl, key_fingerprint: ev.instanceKey.fingerprint },
+      instance: { origin: input.publicUrl, key_fingerprint: key.fingerprint },
       workspace_id: model.workspace_id,
       model_id: model.id,
       run_id: runId,
@@ -392,8 +394,8 @@ export async function ingestRun(db: Db, input: IngestInput): Promise<IngestRespo
     const receipt = signEnvelope(
       IN_TOTO_PAYLOAD_TYPE,
       new TextEncoder().encode(canonicalJson(statement)),
-      ev.instanceKey.privateKey,
-      ev.instanceKey.fingerprint,
+      key.privateKey,
+      key.fingerprint,
     )
     await trx
       .updateTable('runs')

@@ -152,6 +152,32 @@ export async function activeKey(db: Db, master: MasterKey, purpose: KeyPurpose):
 }
 
 /**
+ * The fingerprint of the active key of a purpose, as committed when `trx` reads it. With `share` the row is read
+ * FOR SHARE, so a rotation (which retires that row) waits until `trx` commits. A rotation that commits while the read
+ * waits leaves the read's snapshot with no active row; the read is then repeated and sees the new key.
+ */
+export async function activeFingerprint(trx: Db, purpose: KeyPurpose, share: boolean): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let q = trx
+      .selectFrom('instance_keys')
+      .select('fingerprint')
+      .where('purpose', '=', purpose)
+      .where('status', '=', 'active')
+    if (share) q = q.forShare()
+    const row = await q.executeTakeFirst()
+    if (row) return row.fingerprint
+  }
+  throw new Error(`no active ${purpose} key`)
+}
+
+/** Opens a stored key by fingerprint; a MasterKeyError when it is wrapped with another master key. */
+export async function openKey(db: Db, master: MasterKey, fp: string): Promise<ActiveKey> {
+  const row = await db.selectFrom('instance_keys').selectAll().where('fingerprint', '=', fp).executeTakeFirstOrThrow()
+  const privateKey = unwrapKey(master, row)
+  return { fingerprint: row.fingerprint, privateKey, publicKey: publicOf(privateKey), created: false }
+}
+
+/**
  * Rotation (EVIDENCE.md §8.2), inside the caller's transaction: retires the active key of a purpose (kept and
  * published, never used again) and stores a new active one.
  */
