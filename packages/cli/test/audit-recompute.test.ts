@@ -10,6 +10,7 @@ import {
   publicKeyPem,
   signEnvelope,
   statementPayload,
+  textDigest,
 } from '@warrant/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -48,6 +49,7 @@ describe('warrant audit: E1, E2, L3 and V1 against a re-signed package', () => {
   let pins: any
   let reviewId: string
   let findingId: string
+  let remediatedId: string
   let authAssertion: string
   let authPromptHash: string
   const key = generateKeyPair('ecdsa-p256')
@@ -154,6 +156,22 @@ describe('warrant audit: E1, E2, L3 and V1 against a re-signed package', () => {
     })
     expect(finding.status, JSON.stringify(finding.body)).toBe(201)
     findingId = finding.body.items[0].id
+    // A second finding through its whole life: acknowledged with a reason, linked to CTRL-02's passing assertion and
+    // remediated (so it gains `verified`), then noted. Each step but the note is its own log event.
+    const second = await developer.post(`/api/models/${modelId}/findings`, {
+      findings: [{ control_id: 'CTRL-02', title: 'weak refund check', description: 'refund() trusts the amount.' }],
+    })
+    remediatedId = second.body.items[0].id
+    const ctrl02Assertion = assertions.find((x: any) => x.control_id === 'CTRL-02').id
+    const steps = [
+      { status: 'acknowledged', reason: 'Seen and triaged by the payments team.' },
+      { link_assertion_ids: [ctrl02Assertion], status: 'remediated' },
+      { notes: 'Fixed in the refunds rewrite.' },
+    ]
+    for (const step of steps) {
+      const res = await developer.patch(`/api/models/${modelId}/findings/${remediatedId}`, step)
+      expect(res.status, JSON.stringify(res.body)).toBe(200)
+    }
     before = await exportPackage()
 
     // A reviewer gives the skipped Tier 2 a verdict, anchored to the current Tier 1 result.
@@ -258,6 +276,92 @@ describe('warrant audit: E1, E2, L3 and V1 against a re-signed package', () => {
       1,
       ['E2'],
       [`assertion ${authAssertion} has no log event in the package`],
+    ])
+  })
+
+  it('findings: each FindingEvent points to its own log event, except a note', async () => {
+    const events = pkg.sections.findings.find((f: any) => f.id === remediatedId).events
+    expect(events.map((e: any) => [e.kind, e.from_status, e.to_status])).toEqual([
+      ['created', null, 'discovered'],
+      ['transitioned', 'discovered', 'acknowledged'],
+      ['linked', null, null],
+      ['transitioned', 'acknowledged', 'remediated'],
+      ['verification_gained', 'remediated', 'verified'],
+      ['noted', null, null],
+    ])
+    const proven = new Map<number, any>(
+      [...pkg.sections.events.chain, ...pkg.sections.events.referenced].map((e: any) => [
+        e.index,
+        JSON.parse(Buffer.from(e.leaf, 'base64').toString('utf8')),
+      ]),
+    )
+    const indexes = events.map((e: any) => e.event_index)
+    expect(indexes.at(-1)).toBeNull()
+    expect(new Set(indexes.slice(0, -1)).size).toBe(5)
+    expect(indexes.slice(0, -1).map((i: number) => [proven.get(i).type, proven.get(i).at])).toEqual([
+      ['finding.created', events[0].at],
+      ['finding.transitioned', events[1].at],
+      ['finding.linked', events[2].at],
+      ['finding.transitioned', events[3].at],
+      ['finding.verification_changed', events[4].at],
+    ])
+    expect(proven.get(indexes[1]).data).toEqual({
+      finding_id: remediatedId,
+      from: 'discovered',
+      to: 'acknowledged',
+      reason_digest: textDigest('Seen and triaged by the payments team.'),
+    })
+    expect(proven.get(indexes[4]).data).toMatchObject({ finding_id: remediatedId, verified: true })
+    const first = pkg.sections.findings.find((f: any) => f.id === findingId).events
+    expect(first.map((e: any) => proven.get(e.event_index).type)).toEqual(['finding.created'])
+  })
+
+  it('E1 and E2 for FindingEvents: an edited one disagrees with its event; one without its event fails', async () => {
+    const events = pkg.sections.findings.find((f: any) => f.id === remediatedId).events
+    const edited = await audit(
+      forged(pkg, (p) => {
+        p.sections.findings.find((f: any) => f.id === remediatedId).events[1].reason = 'Nobody will ever look at it.'
+      }),
+    )
+    expect([edited.code, failed(edited.report), message(edited.report, 'E1')]).toEqual([
+      1,
+      ['E1'],
+      [`findings ${remediatedId} disagrees with log event ${events[1].event_index}`],
+    ])
+    const relinked = await audit(
+      forged(pkg, (p) => {
+        p.sections.findings.find((f: any) => f.id === remediatedId).events[2].assertion_ids = [authAssertion]
+      }),
+    )
+    expect([relinked.code, failed(relinked.report), message(relinked.report, 'E1')]).toEqual([
+      1,
+      ['E1'],
+      [`findings ${remediatedId} disagrees with log event ${events[2].event_index}`],
+    ])
+
+    const unlogged = await audit(
+      forged(pkg, (p) => {
+        p.sections.findings.find((f: any) => f.id === remediatedId).events[4].event_index = null
+      }),
+    )
+    expect([unlogged.code, failed(unlogged.report), message(unlogged.report, 'E2')]).toEqual([
+      1,
+      ['E2'],
+      [`finding verification_gained event ${remediatedId} has no log event in the package`],
+    ])
+    // A window after the findings: their events come as `referenced`; without one, its FindingEvent has no event.
+    const recent = await exportPackage({ from: pkg.sections.scope.generated_at })
+    const transitioned = recent.sections.findings.find((f: any) => f.id === remediatedId).events[3].event_index
+    expect(recent.sections.events.referenced.map((e: any) => e.index)).toContain(transitioned)
+    const dropped = await audit(
+      forged(recent, (p) => {
+        p.sections.events.referenced = p.sections.events.referenced.filter((e: any) => e.index !== transitioned)
+      }),
+    )
+    expect([dropped.code, failed(dropped.report), message(dropped.report, 'E2')]).toEqual([
+      1,
+      ['E2'],
+      [`finding transitioned event ${remediatedId} has no log event in the package`],
     ])
   })
 

@@ -26,9 +26,10 @@ import { userRoutes } from './routes/users.js'
 import { verificationRoutes } from './routes/verification.js'
 import { workspaceRoutes } from './routes/workspaces.js'
 import { AuditPackageBuilder, type AuditPackageBuildOptions } from './services/audit-package-builds.js'
-import { configuredMasterKey, type Every, type Evidence, startEvidence } from './services/evidence.js'
+import { configuredMasterKey, type Every, type Evidence, everyInterval, startEvidence } from './services/evidence.js'
 import { masterKey, rewrapKeys } from './services/instance-keys.js'
 import { IssuerKeys } from './services/oidc/issuer-keys.js'
+import { purgeExpiredReplayRecords, REPLAY_SWEEP_MS } from './services/replay.js'
 import { loadSigstoreTrust } from './services/sigstore/trust.js'
 
 export interface WarrantServer {
@@ -53,6 +54,8 @@ export async function createServer(
     selfCheckEvery?: Every
     /** Tests pin the clock of audit packages, trigger their sweep by hand and inject a failing build. */
     auditPackages?: Omit<AuditPackageBuildOptions, 'log'>
+    /** Tests trigger the sweep of expired replay records (EVIDENCE.md §6.8) by hand; it uses the attestation clock. */
+    replaySweepEvery?: Every
   } = {},
 ): Promise<WarrantServer> {
   // The master key and the Sigstore trust roots are checked before anything is opened, so a misconfigured start
@@ -123,9 +126,11 @@ export async function createServer(
       { setup_token: setupToken },
       'no user exists yet: complete setup with this one-time token (also in WARRANT_DATA/setup-token)',
     )
+  let stopReplaySweeps: (() => void) | undefined
   app.addHook('onClose', async () => {
     state.ready = false
     ai.stop()
+    stopReplaySweeps?.()
     await auditPackages.stop()
     await evidence.stop()
     if (!opts.store) await store.close()
@@ -133,6 +138,14 @@ export async function createServer(
   await app.ready()
   await ai.start()
   await auditPackages.start()
+  // Expired `jti` records are deleted by the clock of the token checks that would refuse their tokens anyway (§6.8).
+  stopReplaySweeps = (opts.replaySweepEvery ?? everyInterval)(REPLAY_SWEEP_MS, async () => {
+    try {
+      await purgeExpiredReplayRecords(store.db, now())
+    } catch (e) {
+      app.log.error({ err: e }, 'the sweep of expired replay records failed')
+    }
+  })
   state.ready = true
   return { app, store, setupToken, close: () => app.close() }
 }

@@ -265,6 +265,12 @@ const CASES: Case[] = [
   },
   {
     method: 'GET',
+    route: '/api/log/proof/tlog/:index',
+    path: () => '/api/log/proof/tlog/0?tree_size=3',
+    expect: P.public,
+  },
+  {
+    method: 'GET',
     route: '/api/log/proof/consistency',
     path: () => '/api/log/proof/consistency?first=3&second=3',
     expect: P.public,
@@ -281,7 +287,7 @@ const CASES: Case[] = [
     route: '/api/log/entries/:index',
     label: 'workspace entry',
     // Entries 0–2 are the instance's first events and 3–4 the first owner's user.changed (created, admin_granted);
-    // entry 5 is the workspace's initial security policy.
+    // entries 5–7 are the workspace's creation: workspace.changed, the owner's member.changed, its initial policy.
     path: () => '/api/log/entries/5',
     expect: {
       ...P.read,

@@ -510,6 +510,60 @@ describe.each(BACKENDS)('control and judgement events on %s', (kind) => {
     without(['Hidden Renamed Team', 'Refused Name'], events)
   })
 
+  it('logs a new workspace, its first owner and its initial policy, in order, in one transaction', async () => {
+    const created = await owner.post('/api/workspaces', { name: 'Hidden Second Team', slug: 'hidden-second' })
+    expect(created.status).toBe(201)
+    const taken = await owner.post('/api/workspaces', { name: 'Refused Team', slug: 'hidden-second' })
+    expect([taken.status, taken.body.error.code]).toEqual([409, 'slug_taken'])
+    const ws = created.body.id
+    // The policy as stored: the workspace's security settings without the members the API adds to them.
+    const { active_signing_key: _key, warnings: _warnings, ...policy } = created.body.security
+    const res = await owner.get(`/api/workspaces/${ws}/events`)
+    const items: { log_index: number; seq: number; record: EventRecord & { at: string } }[] = res.body.items
+    const onNew = { kind: 'workspace', id: ws }
+    expect(items.map((i) => i.record)).toEqual([
+      expect.objectContaining({
+        chain: ws,
+        type: 'workspace.changed',
+        actor: byOwner(),
+        model: null,
+        subject: onNew,
+        data: { change: 'created', name_digest: textDigest('Hidden Second Team') },
+      }),
+      expect.objectContaining({
+        chain: ws,
+        type: 'member.changed',
+        actor: byOwner(),
+        model: null,
+        subject: { kind: 'user', id: ownerId },
+        data: { user_id: ownerId, role: 'owner', change: 'added' },
+      }),
+      expect.objectContaining({
+        chain: ws,
+        type: 'security.changed',
+        actor: byOwner(),
+        model: null,
+        subject: onNew,
+        data: {
+          policy_digest: docDigest(policy),
+          require_attestation: false,
+          runs_no_longer_counting: 0,
+        },
+      }),
+    ])
+    expect(items.map((i) => i.seq)).toEqual([1, 2, 3])
+    // One transaction: consecutive log entries, one time.
+    const first = items[0]!.log_index
+    expect(items.map((i) => i.log_index)).toEqual([first, first + 1, first + 2])
+    expect(new Set(items.map((i) => i.record.at)).size).toBe(1)
+    without(
+      ['Hidden Second Team', 'Refused Team'],
+      items.map((i) => i.record),
+    )
+    // Nothing reached this workspace's chain.
+    expect(await newEvents('workspace.changed', 'member.changed', 'security.changed')).toEqual([])
+  })
+
   let assertionId: string
   let coherenceIndex: number
 

@@ -1,5 +1,6 @@
 import { docDigest } from '@warrant/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { backfillSecurityPolicies } from '../src/db/migrations.js'
 import { BACKENDS, type Backend, type Client, freshBackend, type Running, setupOwner, start } from './helpers.js'
 
 const GH = 'https://token.actions.githubusercontent.com'
@@ -173,5 +174,56 @@ describe.each(BACKENDS)('security settings on %s', (kind) => {
       expect([res.status, res.body.error?.code], name).toEqual([422, code])
     }
     expect((await owner.get(`/api/workspaces/${workspaceId}/security`)).body).toEqual(before)
+  })
+
+  it('keeps every accepted policy with its event, and migration 10 backfills the current one by its digest', async () => {
+    const db = running.server.store.db
+    await patch({ require_attestation: true })
+    await patch({ require_attestation: false, attestation_max_age_minutes: 60 })
+    const history = await db
+      .selectFrom('security_policies')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('seq')
+      .execute()
+    const events = (await owner.get(`/api/workspaces/${workspaceId}/events`)).body.items
+      .map((e: any) => ({ index: e.log_index, record: e.record }))
+      .filter((e: any) => e.record.type === 'security.changed')
+    // One entry per security.changed event, the workspace's initial policy first.
+    expect(history.map((p) => [p.event_index, p.effective_from, p.policy_digest])).toEqual(
+      events.map((e: any) => [e.index, e.record.at, e.record.data.policy_digest]),
+    )
+    expect(history.every((p) => docDigest(p.settings) === p.policy_digest)).toBe(true)
+    const current = (
+      await db.selectFrom('workspaces').select('security').where('id', '=', workspaceId).executeTakeFirstOrThrow()
+    ).security
+    expect(history.at(-1)!.policy_digest).toBe(docDigest(current))
+
+    // Before migration 10 only the current policy was stored: it is matched with the latest event that logged it...
+    await db.deleteFrom('security_policies').execute()
+    await backfillSecurityPolicies(db as any)
+    const matched = await db
+      .selectFrom('security_policies')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .execute()
+    expect(matched.map((p) => [p.seq, p.event_index, p.effective_from, p.policy_digest])).toEqual([
+      [1, events.at(-1).index, events.at(-1).record.at, docDigest(current)],
+    ])
+    // ...and kept without an event when none did.
+    await db.deleteFrom('security_policies').execute()
+    await db
+      .updateTable('workspaces')
+      .set({ security: JSON.stringify({ ...(current as object), attestation_max_age_minutes: 61 }) })
+      .where('id', '=', workspaceId)
+      .execute()
+    await backfillSecurityPolicies(db as any)
+    const unmatched = await db
+      .selectFrom('security_policies')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .execute()
+    expect(unmatched.map((p) => [p.seq, p.event_index, p.effective_from])).toEqual([[1, null, null]])
+    expect(unmatched[0]!.settings).toMatchObject({ attestation_max_age_minutes: 61 })
   })
 })

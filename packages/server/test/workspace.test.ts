@@ -1,4 +1,6 @@
+import { textDigest } from '@warrant/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createWorkspace } from '../src/services/workspaces.js'
 import { BACKENDS, type Backend, Client, createKey, freshBackend, type Running, setupOwner, start } from './helpers.js'
 
 /** Archiving and restoring a workspace, and its event chain (PLATFORM.md §5.3). */
@@ -38,11 +40,41 @@ describe.each(BACKENDS)('workspace lifecycle on %s', (kind) => {
     expect((await developer.patch(`/api/models/${modelId}`, { title: 'Renamed' })).status).toBe(200)
   })
 
+  it('creates a workspace, its owner and their events in one transaction of its own', async () => {
+    const db = running.server.store.db
+    const counts = async () => ({
+      workspaces: (await db.selectFrom('workspaces').select('id').execute()).length,
+      leaves: (await db.selectFrom('log_leaves').select('idx').execute()).length,
+    })
+    const before = await counts()
+    // An unknown owner fails the membership insert after the workspace row: nothing of the creation remains.
+    await expect(
+      createWorkspace(db, { name: 'Orphan', slug: 'orphan', ownerId: 'usr_missing', aiProvider: false }),
+    ).rejects.toThrow()
+    expect(await counts()).toEqual(before)
+    const ownerId = (await owner.get('/api/users')).body.items[0].id
+    const w = await createWorkspace(db, { name: 'Direct', slug: 'direct', ownerId, aiProvider: false })
+    const chain = await db
+      .selectFrom('log_leaves')
+      .select(['seq', 'leaf'])
+      .where('chain', '=', w.id)
+      .orderBy('seq')
+      .execute()
+    expect(chain.map((r) => [r.seq, JSON.parse(Buffer.from(r.leaf).toString('utf8')).type])).toEqual([
+      [1, 'workspace.changed'],
+      [2, 'member.changed'],
+      [3, 'security.changed'],
+    ])
+    expect(await counts()).toEqual({ workspaces: before.workspaces + 1, leaves: before.leaves + 3 })
+  })
+
   it('lists the workspace chain in order to people, not to keys', async () => {
     const events = await owner.get(`/api/workspaces/${workspaceId}/events`)
     expect(events.status).toBe(200)
     const types = events.body.items.map((e: any) => e.record.type)
     expect(types).toEqual([
+      'workspace.changed',
+      'member.changed',
       'security.changed',
       'api_key.changed',
       'model.changed',
@@ -50,8 +82,21 @@ describe.each(BACKENDS)('workspace lifecycle on %s', (kind) => {
       'workspace.changed',
       'model.changed',
     ])
-    expect(events.body.items.map((e: any) => e.seq)).toEqual([1, 2, 3, 4, 5, 6])
-    expect(events.body.items[3].record.data.change).toBe('archived')
+    expect(events.body.items.map((e: any) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    // Creation logs the workspace, its first owner and its initial policy in one transaction, at one time.
+    const [created, member, policy] = events.body.items.map((e: any) => e.record)
+    const name = (await owner.get(`/api/workspaces/${workspaceId}`)).body.name
+    const users = (await owner.get('/api/users')).body.items
+    expect(users.length).toBe(1)
+    const ownerId = users[0].id
+    expect(name).toBe('Acme Security')
+    expect(created.data).toEqual({ change: 'created', name_digest: textDigest('Acme Security') })
+    expect(created.subject).toEqual({ kind: 'workspace', id: workspaceId })
+    expect(member.data).toEqual({ user_id: ownerId, role: 'owner', change: 'added' })
+    expect(member.subject).toEqual({ kind: 'user', id: ownerId })
+    expect([created.actor, member.actor, policy.actor]).toEqual(Array(3).fill({ kind: 'user', id: ownerId }))
+    expect([member.at, policy.at]).toEqual([created.at, created.at])
+    expect(events.body.items[5].record.data.change).toBe('archived')
     const page = await owner.get(`/api/workspaces/${workspaceId}/events?after_seq=1&limit=1`)
     expect(page.body.items.map((e: any) => e.seq)).toEqual([2])
     expect(page.body.next_cursor).toBe('2')

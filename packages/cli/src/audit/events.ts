@@ -40,6 +40,60 @@ export type ProvenRecord = (index: unknown) => Json | undefined
 const nullable = (v: unknown) => (v === undefined ? null : v)
 const reasonDigest = (text: unknown) => (typeof text === 'string' ? textDigest(text) : null)
 
+/** The event type and `data` a FindingEvent's log event must hold, or null for a kind that is not logged. */
+function findingEventClaim(f: Json, e: Json): Pick<Claim, 'type' | 'data'> | null {
+  const finding_id = f.id
+  switch (e.kind) {
+    case 'created':
+      return {
+        type: 'finding.created',
+        data: {
+          finding_id,
+          control_id: f.control_id,
+          severity: f.severity,
+          content_digest: docDigest({
+            control_id: f.control_id,
+            title: f.title,
+            description: f.description,
+            severity: f.severity,
+            checked_locations: f.checked_locations,
+            checked_patterns: f.checked_patterns,
+            expected_evidence: f.expected_evidence,
+          }),
+        },
+      }
+    case 'transitioned':
+      return {
+        type: 'finding.transitioned',
+        data: {
+          finding_id,
+          from: e.from_status,
+          to: e.to_status,
+          // The platform logs no digest for an absent or empty reason.
+          reason_digest: typeof e.reason === 'string' && e.reason !== '' ? textDigest(e.reason) : null,
+        },
+      }
+    case 'linked':
+    case 'unlinked':
+      return {
+        type: 'finding.linked',
+        data: {
+          finding_id,
+          linked: e.kind === 'linked' ? e.assertion_ids : [],
+          unlinked: e.kind === 'unlinked' ? e.assertion_ids : [],
+        },
+      }
+    case 'verification_gained':
+    case 'verification_lost':
+      return {
+        type: 'finding.verification_changed',
+        data: { finding_id, verified: e.kind === 'verification_gained', run_id: e.run_id, drift_id: e.drift_id },
+      }
+    default:
+      return null
+  }
+}
+
 /** Every record of the sections that points to a log event, with what that event must say. */
 function claims(sections: Json, workspaceId: string | null, modelId: string | null): Claim[] {
   const ws = workspaceId
@@ -96,8 +150,13 @@ function claims(sections: Json, workspaceId: string | null, modelId: string | nu
         required: true,
       })
   }
+  // The policy history (§10.3): each entry is the policy its security.changed event logged, at that event's time, in
+  // log order, so the last one is the policy in force now.
+  let previousIndex = -1
   for (const p of arr(sections.policy?.security)) {
     const recomputed = docDigest(p.settings)
+    const inOrder = typeof p.event_index !== 'number' || p.event_index > previousIndex
+    if (typeof p.event_index === 'number') previousIndex = Math.max(previousIndex, p.event_index)
     out.push({
       kind: 'policy',
       section: 'policy',
@@ -107,7 +166,8 @@ function claims(sections: Json, workspaceId: string | null, modelId: string | nu
       chain: ws,
       model: null,
       data: { policy_digest: recomputed, require_attestation: p.settings?.require_attestation },
-      consistent: recomputed === p.policy_digest,
+      at: p.effective_from,
+      consistent: recomputed === p.policy_digest && inOrder,
       required: true,
     })
   }
@@ -319,6 +379,25 @@ function claims(sections: Json, workspaceId: string | null, modelId: string | nu
         required: true,
       }),
     )
+  // Each FindingEvent except `noted` (free text, not logged) has its own finding.* event (§9.2).
+  for (const f of arr(sections.findings))
+    for (const e of arr(f.events)) {
+      // A kind that is not logged must point to no event: one that does disagrees with whatever event it names.
+      const claim =
+        findingEventClaim(f, e) ?? (e.event_index !== null ? { type: `finding.${String(e.kind)}`, data: {} } : null)
+      if (claim)
+        out.push(
+          modelRecord('findings', {
+            kind: `finding ${String(e.kind)} event`,
+            id: String(f.id),
+            index: e.event_index,
+            at: e.at,
+            required: true,
+            ...claim,
+            consistent: e.finding_id === f.id,
+          }),
+        )
+    }
   // R2 compares the whole run.accepted event with the run; here only its presence and the id.
   for (const r of arr(sections.runs))
     out.push(
@@ -337,7 +416,7 @@ function claims(sections: Json, workspaceId: string | null, modelId: string | nu
 /**
  * E1 and E2 (EVIDENCE.md §12.2): every section record that names a log event matches that proven event (type, chain,
  * model, ids, and the digests recomputed from the record with the functions the platform uses), and every run,
- * assertion, control revision, judgement, key and policy has its proven event in the package.
+ * assertion, control revision, judgement, key, policy and logged FindingEvent has its proven event in the package.
  */
 export function checkEventRecords(
   sections: Json,

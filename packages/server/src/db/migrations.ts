@@ -1,10 +1,12 @@
+import { docDigest, parseStrictJsonBytes } from '@warrant/core'
 import { type Kysely, sql } from 'kysely'
 
 /**
  * Versioned migrations, applied in order at start inside one transaction each. Times are stored as RFC 3339 text
  * in the contract's exact format (so they sort and compare as strings and round-trip byte-identically).
  */
-const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+/** A migration: its SQL, then an optional data step in the same transaction (for what SQL cannot compute). */
+const MIGRATIONS: { version: number; name: string; sql: string; run?: (trx: Kysely<unknown>) => Promise<void> }[] = [
   {
     version: 1,
     name: 'platform core',
@@ -257,7 +259,43 @@ alter table audit_packages add column failure jsonb;
 create index audit_packages_state on audit_packages (state, created_at);
 `,
   },
+  {
+    version: 10,
+    name: 'security policy history',
+    sql: `
+create table security_policies (
+  workspace_id text not null references workspaces(id), seq int not null, policy_digest text not null,
+  settings jsonb not null, effective_from text, event_index int, primary key (workspace_id, seq));
+`,
+    run: backfillSecurityPolicies,
+  },
 ]
+
+/**
+ * Migration 10: each existing workspace's current policy becomes its first history entry, with the latest
+ * `security.changed` event of its chain that logged the same policy_digest; null event and time when none did.
+ */
+export async function backfillSecurityPolicies(trx: Kysely<unknown>): Promise<void> {
+  const workspaces = await sql<{ id: string; security: unknown }>`select id, security from workspaces`.execute(trx)
+  for (const w of workspaces.rows) {
+    const settings = typeof w.security === 'string' ? JSON.parse(w.security) : w.security
+    const policyDigest = docDigest(settings)
+    const leaves = await sql<{ idx: number; leaf: Uint8Array }>`
+      select idx, leaf from log_leaves where chain = ${w.id} order by seq desc`.execute(trx)
+    let event: { index: number; at: string } | null = null
+    for (const row of leaves.rows) {
+      const e = parseStrictJsonBytes(row.leaf) as { type?: string; at?: string; data?: { policy_digest?: unknown } }
+      if (e.type === 'security.changed' && e.data?.policy_digest === policyDigest) {
+        event = { index: row.idx, at: String(e.at) }
+        break
+      }
+    }
+    await sql`insert into security_policies (workspace_id, seq, policy_digest, settings, effective_from, event_index)
+      values (${w.id}, 1, ${policyDigest}, ${JSON.stringify(settings)}::jsonb, ${event?.at ?? null}, ${event?.index ?? null})`.execute(
+      trx,
+    )
+  }
+}
 
 /** Splits a migration at semicolons that end a line, except inside dollar-quoted function bodies. */
 function statements(text: string): string[] {
@@ -289,6 +327,7 @@ export async function migrate(db: Kysely<unknown>): Promise<number[]> {
       if (applied.has(m.version)) continue
       // Statement by statement: PGlite's extended protocol runs one command per query.
       for (const statement of statements(m.sql)) await sql.raw(statement).execute(trx)
+      await m.run?.(trx)
       await sql`insert into schema_migrations (version, name, applied_at) values (${m.version}, ${m.name}, ${new Date().toISOString()})`.execute(
         trx,
       )

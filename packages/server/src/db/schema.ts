@@ -519,6 +519,17 @@ export interface AuditPackagesTable {
   failure: Generated<Json | null>
 }
 
+/** Every security policy a workspace accepted, in order, with the `security.changed` event that logged it. */
+export interface SecurityPoliciesTable {
+  workspace_id: string
+  seq: number
+  policy_digest: string
+  settings: Json
+  /** The event's time; null only for a policy backfilled by migration 10 that no event logged. */
+  effective_from: string | null
+  event_index: number | null
+}
+
 export interface Database {
   users: UsersTable
   setup_state: SetupStateTable
@@ -557,5 +568,6 @@ export interface Database {
   log_checkpoints: LogCheckpointsTable
   log_nodes: LogNodesTable
   audit_packages: AuditPackagesTable
+  security_policies: SecurityPoliciesTable
   schema_migrations: { version: number; name: string; applied_at: string }
 }

@@ -13,7 +13,12 @@ import { title } from '../schemas/fields.js'
 import { recount } from '../services/counting.js'
 import { appendEvent, appendEvents } from '../services/log.js'
 import { verifyOidcToken } from '../services/oidc/verify-token.js'
-import { patchSecurity, type SecuritySettings, securityPatch } from '../services/security-settings.js'
+import {
+  patchSecurity,
+  recordSecurityPolicy,
+  type SecuritySettings,
+  securityPatch,
+} from '../services/security-settings.js'
 import { publicWorkspace, type WorkspaceSettings } from '../services/workspaces.js'
 
 const wsParams = z.strictObject({ ws: z.string().max(40) })
@@ -219,19 +224,21 @@ export function securityRoutes(app: FastifyInstance, ctx: AppContext): void {
           .where('id', '=', a.workspace.id)
           .execute()
         const runs_no_longer_counting = await recount(trx, a.workspace.id, a.workspace.settings as WorkspaceSettings)
-        await appendEvent(trx, {
+        const at = nowIso()
+        const logged = await appendEvent(trx, {
           chain: a.workspace.id,
           type: 'security.changed',
           actor: { kind: 'user', id: a.userId },
           model: null,
           subject: { kind: 'workspace', id: a.workspace.id },
-          at: nowIso(),
+          at,
           data: {
             policy_digest: docDigest(security),
             require_attestation: security.require_attestation,
             runs_no_longer_counting,
           },
         })
+        await recordSecurityPolicy(trx, a.workspace.id, security, { index: logged.index, at })
         const active = await trx
           .selectFrom('signing_keys')
           .select('fingerprint')

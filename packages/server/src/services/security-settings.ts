@@ -1,6 +1,7 @@
-import { BUILTIN_ISSUERS, type IdentityPolicy, issuerPinned, type TrustedIssuer } from '@warrant/core'
+import { BUILTIN_ISSUERS, docDigest, type IdentityPolicy, issuerPinned, type TrustedIssuer } from '@warrant/core'
 import { compileUserRegex } from '@warrant/verifier'
 import { z } from 'zod'
+import { type Db, json } from '../db/open.js'
 import { ApiError } from '../errors.js'
 import { issuerUrlProblem } from './oidc/urls.js'
 
@@ -131,3 +132,33 @@ export const securityWarnings = (s: IdentityPolicy): string[] =>
   s.trusted_issuers
     .filter((t) => t.enabled && !issuerPinned(s, t))
     .map((t) => `issuer ${t.issuer} has no repository pin`)
+
+/**
+ * Keeps an accepted policy in the workspace's policy history (audit package `policy.security`, EVIDENCE.md §10.3),
+ * with the `security.changed` event that logged it; call it in the transaction that appended that event.
+ */
+export async function recordSecurityPolicy(
+  trx: Db,
+  workspaceId: string,
+  settings: SecuritySettings,
+  event: { index: number; at: string },
+): Promise<void> {
+  const last = await trx
+    .selectFrom('security_policies')
+    .select('seq')
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  await trx
+    .insertInto('security_policies')
+    .values({
+      workspace_id: workspaceId,
+      seq: (last?.seq ?? 0) + 1,
+      policy_digest: docDigest(settings),
+      settings: json(settings),
+      effective_from: event.at,
+      event_index: event.index,
+    })
+    .execute()
+}

@@ -1,9 +1,12 @@
-import { BUILTIN_ISSUERS, docDigest, type IdentityPolicy } from '@warrant/core'
+import { BUILTIN_ISSUERS, docDigest, type IdentityPolicy, textDigest } from '@warrant/core'
+import type { Selectable } from 'kysely'
 import type { Db } from '../db/open.js'
 import { json } from '../db/open.js'
+import type { WorkspacesTable } from '../db/schema.js'
 import { newId, nowIso } from '../ids.js'
-import { appendEvent } from './log.js'
-import { securityWarnings } from './security-settings.js'
+import { memberChanged } from './change-events.js'
+import { appendEvents } from './log.js'
+import { recordSecurityPolicy, securityWarnings } from './security-settings.js'
 
 export interface WorkspaceSettings {
   review_max_age_days: number
@@ -43,10 +46,15 @@ export const slugify = (name: string): string =>
     .slice(0, 40)
     .padEnd(2, '0')
 
+/**
+ * Creates a workspace and its first owner in one transaction (its own when the caller is not in one), logging
+ * `workspace.changed` (created), `member.changed` (the owner added) and the initial `security.changed`, in that order.
+ */
 export async function createWorkspace(
   db: Db,
   opts: { name: string; slug: string; ownerId: string; aiProvider: boolean },
-) {
+): Promise<Selectable<WorkspacesTable>> {
+  if (!db.isTransaction) return db.transaction().execute((trx) => createWorkspace(trx, opts))
   const row = {
     id: newId('ws'),
     name: opts.name,
@@ -57,26 +65,35 @@ export async function createWorkspace(
     security: json(defaultSecurity()),
   }
   await db.insertInto('workspaces').values(row).execute()
+  const member = { workspace_id: row.id, user_id: opts.ownerId, role: 'owner' }
   await db
     .insertInto('memberships')
-    .values({
-      workspace_id: row.id,
-      user_id: opts.ownerId,
-      role: 'owner',
-      added_at: row.created_at,
-      added_by: opts.ownerId,
-    })
+    .values({ ...member, added_at: row.created_at, added_by: opts.ownerId })
     .execute()
-  // Every workspace logs its initial policy, so a receipt's policy_digest always has a matching event (§7).
-  await appendEvent(db, {
-    chain: row.id,
-    type: 'security.changed',
-    actor: { kind: 'user', id: opts.ownerId },
-    model: null,
-    subject: { kind: 'workspace', id: row.id },
-    at: row.created_at,
-    data: { policy_digest: docDigest(defaultSecurity()), require_attestation: false, runs_no_longer_counting: 0 },
-  })
+  const actor = { kind: 'user', id: opts.ownerId } as const
+  const logged = await appendEvents(db, [
+    {
+      chain: row.id,
+      type: 'workspace.changed',
+      actor,
+      model: null,
+      subject: { kind: 'workspace', id: row.id },
+      at: row.created_at,
+      data: { change: 'created', name_digest: textDigest(opts.name) },
+    },
+    memberChanged(member, 'added', actor, row.created_at),
+    // Every workspace logs its initial policy, so a receipt's policy_digest always has a matching event (§7).
+    {
+      chain: row.id,
+      type: 'security.changed',
+      actor,
+      model: null,
+      subject: { kind: 'workspace', id: row.id },
+      at: row.created_at,
+      data: { policy_digest: docDigest(defaultSecurity()), require_attestation: false, runs_no_longer_counting: 0 },
+    },
+  ])
+  await recordSecurityPolicy(db, row.id, defaultSecurity(), { index: logged.at(-1)!.index, at: row.created_at })
   return db.selectFrom('workspaces').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()
 }
 
