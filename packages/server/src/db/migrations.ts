@@ -1,4 +1,4 @@
-import { docDigest, parseStrictJsonBytes } from '@warrant/core'
+import { docDigest, parseStrictJson, parseStrictJsonBytes } from '@warrant/core'
 import { type Kysely, sql } from 'kysely'
 
 /**
@@ -278,7 +278,7 @@ create table security_policies (
 export async function backfillSecurityPolicies(trx: Kysely<unknown>): Promise<void> {
   const workspaces = await sql<{ id: string; security: unknown }>`select id, security from workspaces`.execute(trx)
   for (const w of workspaces.rows) {
-    const settings = typeof w.security === 'string' ? JSON.parse(w.security) : w.security
+    const settings = typeof w.security === 'string' ? parseStrictJson(w.security) : w.security
     const policyDigest = docDigest(settings)
     const leaves = await sql<{ idx: number; leaf: Uint8Array }>`
       select idx, leaf from log_leaves where chain = ${w.id} order by seq desc`.execute(trx)
