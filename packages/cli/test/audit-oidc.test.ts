@@ -138,6 +138,16 @@ describe('warrant audit of OIDC token runs', () => {
     expect(pinned.checks.find((c: any) => c.id === 'R7').message).toContain('not in the pinned JWK Set')
   })
 
+  it('--init-pins proposes the raw-token caller by issuer and subject, which then passes I1', async () => {
+    writeFileSync(join(dir, 'init.json'), JSON.stringify(pkg))
+    const r = await cli(dir, ['audit', '--init-pins', 'init.json'])
+    expect(r.code).toBe(0)
+    const skeleton = JSON.parse(r.stdout)
+    expect(skeleton.ci_identities).toEqual([{ issuer: issuer.url, subject: pkg.sections.runs[0].attestation.subject }])
+    expect(skeleton.sigstore_trusted_roots).toBeUndefined()
+    expect(status(await audit(pkg, { ...pins, ci_identities: skeleton.ci_identities }), 'I1')).toEqual(['pass'])
+  })
+
   it('I1: a raw-token run whose identity the pins do not name', async () => {
     const report = await audit(pkg, { ...pins, ci_identities: [{ issuer: issuer.url, subject: 'repo:acme/other' }] })
     expect(status(report, 'I1')).toEqual(['fail'])

@@ -40,7 +40,7 @@ let pkg: any
 let pins: any
 let trustedRoot: { path: string; sha256: string }
 const dir = mkdtempSync(join(tmpdir(), 'warrant-evidence-'))
-const { audit } = auditor(dir)
+const { audit, write } = auditor(dir)
 const copy = (): any => structuredClone(pkg)
 
 const git = (cwd: string, ...args: string[]) =>
@@ -212,6 +212,22 @@ describe('attested evidence end to end', () => {
     const r = await audit(p, pins)
     expect(r.code).toBe(1)
     expect(failed(r.report)).toEqual(expect.arrayContaining([...checks]))
+  })
+
+  it('--init-pins proposes the CI identity of the run and a slot for a trusted root of the auditor', async () => {
+    const r = await cli(dir, ['audit', '--init-pins', write('pkg-init.json', pkg)])
+    expect(r.code).toBe(0)
+    const skeleton = JSON.parse(r.stdout)
+    const san = pkg.sections.runs[0].attestation.san as string
+    expect(skeleton.ci_identities).toEqual([{ issuer: GITHUB_ISSUER, san: expect.any(String) }])
+    expect(new RegExp(`^(?:${skeleton.ci_identities[0].san})$`).test(san)).toBe(true)
+    expect(new RegExp(`^(?:${skeleton.ci_identities[0].san})$`).test(`${san}x`)).toBe(false)
+    expect(skeleton.sigstore_trusted_roots).toEqual([])
+    // As printed, the keyless run is insufficient until the auditor adds their own copy of the trusted root.
+    const asPrinted = await audit(pkg, skeleton)
+    expect([asPrinted.code, failed(asPrinted.report, 'insufficient')]).toEqual([3, expect.arrayContaining(['R4'])])
+    const reviewed = await audit(pkg, { ...skeleton, sigstore_trusted_roots: pins.sigstore_trusted_roots })
+    expect(reviewed.code, JSON.stringify(reviewed.report.checks.filter((c: any) => c.status !== 'pass'))).toBe(0)
   })
 
   it('rejects a bundle whose payload was edited (R4, exit 1)', async () => {

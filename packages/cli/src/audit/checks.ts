@@ -1027,11 +1027,40 @@ export function auditPackage(doc: Json, pins: Pins, tools: SigstoreTools): Audit
   }
 }
 
+/** `san` patterns are regular expressions matched in full: a SAN seen in the package, pinned as exactly itself. */
+const exactPattern = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')
+
+/**
+ * The CI identities the package's attested runs used: Sigstore signers by issuer and exact SAN, raw-token callers by
+ * issuer and subject. The platform's word, like everything in a skeleton, for the auditor to check against their CI.
+ */
+function ciIdentities(runs: Json[]): Json[] {
+  const seen = new Map<string, Json>()
+  for (const run of runs) {
+    for (const a of [run.attestation, run.attestation?.extra_oidc]) {
+      if (!isObject(a) || typeof a.issuer !== 'string') continue
+      const entry =
+        a.method === 'sigstore' && typeof a.san === 'string'
+          ? { issuer: a.issuer, san: exactPattern(a.san) }
+          : a.method === 'oidc_token' && typeof a.subject === 'string'
+            ? { issuer: a.issuer, subject: a.subject }
+            : undefined
+      if (entry) seen.set(JSON.stringify(entry), entry)
+    }
+  }
+  return [...seen.values()]
+}
+
 /** A pins skeleton from a package (`--init-pins`), for the auditor to review; never applied automatically. */
 export function pinsSkeleton(doc: Json): Json {
   const s: Json = doc.sections ?? {}
   const keys: Json = s.keys ?? {}
   const signer = doc.manifest?.signatures?.[0]?.keyid
+  const runs = arr(s.runs)
+  const identities = ciIdentities(runs)
+  // Trusted roots come from the auditor's own copy (a file beside the pins), never from the package: an empty list
+  // keeps Sigstore runs insufficient (R4) until one is added.
+  const keyless = runs.some((r) => r.attestation?.method === 'sigstore')
   return {
     format: 'warrant.pins/v1',
     instance_keys: [
@@ -1054,6 +1083,8 @@ export function pinsSkeleton(doc: Json): Json {
     workspace_keys: arr(keys.workspace)
       .filter((k) => k.revocation_reason !== 'compromised')
       .map((k) => k.fingerprint),
+    ...(identities.length ? { ci_identities: identities } : {}),
+    ...(keyless ? { sigstore_trusted_roots: [] } : {}),
     policy: {
       scope: 'implemented',
       require_attestation: true,
