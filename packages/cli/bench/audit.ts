@@ -4,7 +4,6 @@ import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Io, main } from '@warrant/cli'
 import {
   buildResultsStatement,
   docDigest,
@@ -19,6 +18,7 @@ import {
 } from '@warrant/core'
 import { configFromEnv, createServer } from '@warrant/server'
 import { exportJWK, generateKeyPair as joseKeyPair, SignJWT } from 'jose'
+import { runCli } from './cli.js'
 
 /**
  * `warrant audit` benchmark (issue: attested evidence, "Speed"): a package of 100 runs × 100 results (10,000 results),
@@ -31,22 +31,6 @@ const REPEAT = 5
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-
-async function quiet(args: string[], cwd: string) {
-  let stdout = ''
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t
-    },
-    stderr: () => undefined,
-    readStdin: async () => '',
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    cwd,
-    env: {},
-  }
-  return { code: await main(args, io), stdout }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'warrant-auditbench-'))
 const server = await createServer(
@@ -292,7 +276,7 @@ try {
     parseStrictJson(bytes.toString('utf8'))
     floors.push(ms(t))
     t = process.hrtime.bigint()
-    const r = await quiet(['audit', pkgPath, '--pins', pinsPath, '--json'], dir)
+    const r = await runCli(dir, ['audit', pkgPath, '--pins', pinsPath, '--json'])
     audits.push(ms(t))
     verdict = `exit ${r.code}, ${(JSON.parse(r.stdout) as { verdict?: string }).verdict ?? '?'}`
   }

@@ -5,8 +5,8 @@ import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Io, main } from '@warrant/cli'
 import { configFromEnv, createServer } from '@warrant/server'
+import { runCli } from './cli.js'
 
 /**
  * `warrant run` benchmark (issue: CI runner, "Speed"): 2,000 function_exists assertions over 200 Python files, a
@@ -64,26 +64,6 @@ function modelFile(): string {
       }),
     })),
   })
-}
-
-async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv) {
-  let stdout = ''
-  let stderr = ''
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t
-    },
-    stderr: (t) => {
-      stderr += t
-    },
-    readStdin: async () => '',
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    cwd,
-    env,
-  }
-  const code = await main(args, io)
-  return { code, stdout, stderr }
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'warrant-runbench-'))
@@ -174,7 +154,7 @@ try {
   const once = async (label: string) => {
     const before = calls
     const t0 = process.hrtime.bigint()
-    const r = await cli(repo, args, env)
+    const r = await runCli(repo, args, env)
     const wall = ms(t0)
     const out = JSON.parse(r.stdout)
     const phases = out.timings
